@@ -1,0 +1,2 @@
+// Auth.js: CSRF token, credentials sign-in callback, session, sign-out.
+export { GET, POST } from "@/lib/server/auth-handlers";

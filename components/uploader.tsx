@@ -1,0 +1,105 @@
+"use client";
+
+import AwsS3 from "@uppy/aws-s3";
+import Uppy, { type UppyFile } from "@uppy/core";
+import Dashboard from "@uppy/dashboard";
+import "@uppy/core/css/style.min.css";
+import "@uppy/dashboard/css/style.min.css";
+import { useRouter } from "next/navigation";
+import { useEffect, useRef } from "react";
+import { formatBytes } from "@/lib/format";
+import { PENDING_KEY_PREFIX, UploadSigner, valetApi } from "@/lib/upload-client";
+import { planUpload } from "@/lib/upload-policy";
+
+type Meta = Record<string, never>;
+type Body = Record<string, never>;
+
+/**
+ * Uppy Dashboard wired to Valet: every storage request is signed by the app (one operation,
+ * one key, short expiry), bytes go from the browser straight to storage, and each finished
+ * upload is verified by the app before it counts as a file.
+ */
+export function Uploader({ maxFileBytes, allowedTypes }: { maxFileBytes: number; allowedTypes: string[] }) {
+  const target = useRef<HTMLDivElement>(null);
+  const router = useRouter();
+
+  useEffect(() => {
+    if (!target.current) return;
+    const uppy = new Uppy<Meta, Body>({
+      id: "valet",
+      autoProceed: false,
+      restrictions: { maxFileSize: maxFileBytes, allowedFileTypes: allowedTypes },
+    });
+    const signer = new UploadSigner((fileId) => {
+      const file = uppy.getFile(fileId);
+      return file ? { name: file.name ?? "file", size: file.size ?? 0, type: file.type || "application/octet-stream" } : undefined;
+    });
+    const completions = new Map<string, Promise<void>>();
+
+    uppy
+      .use(Dashboard<Meta, Body>, {
+        inline: true,
+        target: target.current,
+        width: "100%",
+        height: 380,
+        proudlyDisplayPoweredByUppy: false,
+        note: `Up to ${formatBytes(maxFileBytes)} per file. Documents, images, audio, video and archives.`,
+      })
+      .use(AwsS3<Meta, Body>, {
+        // Same geometry as the server signs: part boundaries must match the signed lengths.
+        shouldUseMultipart: (file) => planUpload(file.size ?? 0).strategy === "multipart",
+        getChunkSize: ({ size }) => planUpload(size).partSize,
+        generateObjectKey: (file) => `${PENDING_KEY_PREFIX}${file.id}`,
+        signRequest: signer.signRequest,
+        limit: 4,
+      });
+
+    // Start verifying each file as soon as its bytes are in storage, not when the batch ends.
+    uppy.on("upload-success", (file) => {
+      const upload = file && signer.reservationFor(file.id);
+      if (!file || !upload) return;
+      completions.set(
+        file.id,
+        valetApi.completeUpload(upload.id).then(
+          () => {
+            signer.forget(file.id);
+            router.refresh();
+          },
+          (error: unknown) => {
+            signer.forget(file.id);
+            throw error;
+          },
+        ),
+      );
+    });
+    uppy.addPostProcessor(async (fileIDs) => {
+      await Promise.all(
+        fileIDs.map(async (id) => {
+          const completion = completions.get(id);
+          if (!completion) return;
+          const file = uppy.getFile(id);
+          uppy.emit("postprocess-progress", file, { mode: "indeterminate", message: "Verifying in storage…" });
+          try {
+            await completion;
+          } catch (error) {
+            uppy.emit("upload-error", file, { name: "VerificationError", message: error instanceof Error ? error.message : "Verification failed." });
+          } finally {
+            completions.delete(id);
+            uppy.emit("postprocess-complete", uppy.getFile(id));
+          }
+        }),
+      );
+    });
+    // Cancelling a file also cancels its reservation (and the multipart upload in storage).
+    uppy.on("file-removed", (file: UppyFile<Meta, Body>) => {
+      const upload = signer.reservationFor(file.id);
+      if (!upload) return;
+      signer.forget(file.id);
+      valetApi.abortUpload(upload.id).catch(() => undefined);
+    });
+
+    return () => uppy.destroy();
+  }, [maxFileBytes, allowedTypes, router]);
+
+  return <div ref={target} data-testid="uploader" className="overflow-hidden rounded-xl" />;
+}

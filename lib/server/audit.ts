@@ -1,0 +1,32 @@
+import "server-only";
+import type { Prisma } from "@/generated/prisma/client";
+import type { Tx } from "./db";
+
+/** Where a request came from, as recorded with everything it was granted. */
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export type AuditAction =
+  | "user.created"
+  | "upload.reserved"
+  | "upload.signed"
+  | "upload.completed"
+  | "upload.rejected"
+  | "upload.aborted"
+  | "file.deleted"
+  | "file.download_signed";
+
+export interface AuditEntry {
+  action: AuditAction;
+  actorUserId: string | null;
+  uploadId?: string;
+  key?: string;
+  detail?: Prisma.InputJsonValue;
+}
+
+/** Records one event; pass the transaction of the change it describes where there is one. */
+export async function recordAudit(tx: Tx, entry: AuditEntry, meta: RequestMeta): Promise<void> {
+  await tx.auditEvent.create({ data: { ...entry, ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) ?? null } });
+}

@@ -1,0 +1,41 @@
+import "server-only";
+import NextAuth from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { credentialsSchema } from "@/lib/validation/users";
+import { env } from "./env";
+import { getUserById, verifyCredentials, type SessionUser } from "./users";
+
+const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
+
+// Credentials sign-in needs JWT sessions (Auth.js keeps no database session for it). The JWT is
+// signed with AUTH_SECRET, so a session survives app restarts and works on every instance.
+export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
+  secret: env().AUTH_SECRET,
+  trustHost: true,
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+  pages: { signIn: "/sign-in" },
+  providers: [
+    Credentials({
+      credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+      async authorize(raw) {
+        const parsed = credentialsSchema.safeParse(raw);
+        if (!parsed.success) return null;
+        const user = await verifyCredentials(parsed.data.email, parsed.data.password);
+        return user ? { id: user.id, email: user.email, name: user.name } : null;
+      },
+    }),
+  ],
+  callbacks: {
+    session({ session, token }) {
+      if (token.sub) session.user.id = token.sub;
+      return session;
+    },
+  },
+}));
+
+/** The signed-in user, re-read from the database so a deleted account loses access at once. */
+export async function currentUser(): Promise<SessionUser | null> {
+  const session = await auth();
+  const id = session?.user?.id;
+  return id ? getUserById(id) : null;
+}

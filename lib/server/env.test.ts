@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { GiB } from "@/lib/units";
+import { ConfigError, parseEnv } from "./env";
+
+const minimal = {
+  DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/valet",
+  AUTH_SECRET: "x".repeat(32),
+  APP_URL: "https://files.example.com",
+  S3_BUCKET: "valet",
+};
+
+describe("parseEnv", () => {
+  it("fills documented defaults", () => {
+    const env = parseEnv(minimal);
+    expect(env.MAX_UPLOAD_BYTES).toBe(5 * GiB);
+    expect(env.UPLOAD_URL_TTL_SECONDS).toBe(900);
+    expect(env.DOWNLOAD_URL_TTL_SECONDS).toBe(3600);
+    expect(env.ALLOWED_CONTENT_TYPES).toEqual(expect.arrayContaining(["image/jpeg", "image/png", "application/pdf"]));
+    expect(env.CORS_ALLOWED_ORIGINS).toEqual(["https://files.example.com"]);
+    expect(env.S3_FORCE_PATH_STYLE).toBe(false);
+    expect(env.S3_SETUP_BUCKET).toBe(false);
+  });
+
+  it("uses path-style addressing for custom endpoints unless told otherwise", () => {
+    expect(parseEnv({ ...minimal, S3_ENDPOINT: "http://127.0.0.1:7480" }).S3_FORCE_PATH_STYLE).toBe(true);
+    expect(parseEnv({ ...minimal, S3_ENDPOINT: "https://r2.example.com", S3_FORCE_PATH_STYLE: "false" }).S3_FORCE_PATH_STYLE).toBe(false);
+  });
+
+  it("parses lists and lower-cases types and admin emails", () => {
+    const env = parseEnv({ ...minimal, ALLOWED_CONTENT_TYPES: "Image/PNG, text/plain ,", ADMIN_EMAILS: "Boss@Example.com" });
+    expect(env.ALLOWED_CONTENT_TYPES).toEqual(["image/png", "text/plain"]);
+    expect(env.ADMIN_EMAILS).toEqual(["boss@example.com"]);
+  });
+
+  it("explains every problem at once, by variable name", () => {
+    let error: unknown;
+    try {
+      parseEnv({ AUTH_SECRET: "short", APP_URL: "not a url", S3_BUCKET: "valet", UPLOAD_URL_TTL_SECONDS: "0" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of ["DATABASE_URL", "AUTH_SECRET", "APP_URL", "UPLOAD_URL_TTL_SECONDS"]) expect(message).toContain(`${name}:`);
+  });
+
+  it("requires both S3 keys or neither", () => {
+    expect(() => parseEnv({ ...minimal, S3_ACCESS_KEY_ID: "a" })).toThrow(/S3_SECRET_ACCESS_KEY/);
+  });
+});

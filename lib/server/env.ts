@@ -1,0 +1,97 @@
+import "server-only";
+import { z } from "zod";
+import { GiB } from "@/lib/units";
+import { MAX_OBJECT_BYTES } from "@/lib/upload-policy";
+
+/** Types accepted when ALLOWED_CONTENT_TYPES is unset: documents, images, audio, video, archives. */
+export const DEFAULT_ALLOWED_CONTENT_TYPES = [
+  "image/jpeg",
+  "image/png",
+  "image/gif",
+  "image/webp",
+  "image/avif",
+  "application/pdf",
+  "text/plain",
+  "text/csv",
+  "text/markdown",
+  "application/json",
+  "application/zip",
+  "application/gzip",
+  "audio/mpeg",
+  "audio/ogg",
+  "audio/wav",
+  "video/mp4",
+  "video/webm",
+  "video/quicktime",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  "application/vnd.oasis.opendocument.text",
+  "application/vnd.oasis.opendocument.spreadsheet",
+];
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const list = z.string().transform((v) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+const seconds = (max: number) => z.coerce.number().int().min(1).max(max);
+
+const envSchema = z
+  .object({
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)"),
+    APP_URL: z.url("must be the app's public URL, e.g. https://files.example.com"),
+    S3_ENDPOINT: z.url().optional(),
+    S3_REGION: z.string().min(1).default("us-east-1"),
+    S3_BUCKET: z.string().min(3, "must name the bucket"),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    S3_FORCE_PATH_STYLE: bool.optional(),
+    S3_SETUP_BUCKET: bool.default(false),
+    MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).max(MAX_OBJECT_BYTES).default(5 * GiB),
+    ALLOWED_CONTENT_TYPES: list.optional(),
+    // SigV4 presigned URLs live at most 7 days.
+    UPLOAD_URL_TTL_SECONDS: seconds(604_800).default(900),
+    DOWNLOAD_URL_TTL_SECONDS: seconds(604_800).default(3600),
+    ADMIN_EMAILS: list.default([]),
+    CORS_ALLOWED_ORIGINS: list.optional(),
+  })
+  .refine((e) => (e.S3_ACCESS_KEY_ID === undefined) === (e.S3_SECRET_ACCESS_KEY === undefined), {
+    message: "set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (to use the AWS default credential chain)",
+    path: ["S3_SECRET_ACCESS_KEY"],
+  })
+  .transform((e) => ({
+    ...e,
+    APP_ORIGIN: new URL(e.APP_URL).origin,
+    // Path-style addressing is what Ceph RGW, MinIO and s3rver expect; AWS prefers virtual hosts.
+    S3_FORCE_PATH_STYLE: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+    ALLOWED_CONTENT_TYPES: (e.ALLOWED_CONTENT_TYPES ?? DEFAULT_ALLOWED_CONTENT_TYPES).map((t) => t.toLowerCase()),
+    ADMIN_EMAILS: e.ADMIN_EMAILS.map((m) => m.toLowerCase()),
+    CORS_ALLOWED_ORIGINS: e.CORS_ALLOWED_ORIGINS ?? [new URL(e.APP_URL).origin],
+  }));
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Empty strings mean "unset", as in most deployment tools.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(config)"}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}\nSee the configuration table in README.md.`);
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+/** The validated configuration; parsed on first use (at server start, from instrumentation.ts). */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

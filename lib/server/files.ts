@@ -1,0 +1,68 @@
+import "server-only";
+import type { Upload } from "@/generated/prisma/client";
+import { AppError } from "@/lib/errors";
+import { recordAudit, type RequestMeta } from "./audit";
+import { db } from "./db";
+import { env } from "./env";
+import { storage } from "./storage";
+import type { SessionUser } from "./users";
+
+// A file is an upload that storage confirmed: status READY.
+
+export interface FileDto {
+  id: string;
+  name: string;
+  size: number;
+  type: string;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export function toFileDto(u: Upload): FileDto {
+  return {
+    id: u.id,
+    name: u.name,
+    size: Number(u.size),
+    type: u.contentType,
+    createdAt: u.createdAt.toISOString(),
+    completedAt: u.completedAt?.toISOString() ?? null,
+  };
+}
+
+// GET /api/files — newest first, keyset-paginated by (createdAt, id).
+export async function listFiles(args: { user: SessionUser; limit: number; cursor?: string }) {
+  const rows = await db().upload.findMany({
+    where: { ownerId: args.user.id, status: "READY" },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: args.limit + 1,
+    ...(args.cursor ? { cursor: { id: args.cursor }, skip: 1 } : {}),
+  });
+  const page = rows.slice(0, args.limit);
+  return { files: page.map(toFileDto), nextCursor: rows.length > args.limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+export async function getFileForOwnerOrThrow(fileId: string, ownerId: string): Promise<Upload> {
+  const file = await db().upload.findFirst({ where: { id: fileId, ownerId, status: "READY" } });
+  if (!file) throw new AppError("not_found", "No such file.");
+  return file;
+}
+
+// DELETE /api/files/:id — object first: if storage is down, the file stays listed and intact.
+export async function deleteFile(args: { user: SessionUser; fileId: string; meta: RequestMeta }): Promise<void> {
+  const file = await getFileForOwnerOrThrow(args.fileId, args.user.id);
+  await storage().deleteObject(file.key);
+  await db().$transaction(async (tx) => {
+    const moved = await tx.upload.updateMany({ where: { id: file.id, status: "READY" }, data: { status: "DELETED", deletedAt: new Date() } });
+    if (moved.count === 1) await recordAudit(tx, { action: "file.deleted", actorUserId: args.user.id, uploadId: file.id, key: file.key }, args.meta);
+  });
+}
+
+// GET /api/files/:id/download — a fresh, short-lived GET for this one object.
+export async function createDownloadUrl(args: { user: SessionUser; fileId: string; meta: RequestMeta }): Promise<string> {
+  const file = await getFileForOwnerOrThrow(args.fileId, args.user.id);
+  const expiresIn = env().DOWNLOAD_URL_TTL_SECONDS;
+  const url = await storage().presignDownload({ key: file.key, fileName: file.name, contentType: file.contentType, expiresIn });
+  const expiresAt = new Date(Date.now() + expiresIn * 1000).toISOString();
+  await recordAudit(db(), { action: "file.download_signed", actorUserId: args.user.id, uploadId: file.id, key: file.key, detail: { expiresAt } }, args.meta);
+  return url;
+}

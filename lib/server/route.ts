@@ -1,0 +1,97 @@
+import "server-only";
+import { NextResponse, type NextRequest } from "next/server";
+import { ZodError, type z } from "zod";
+import { Prisma } from "@/generated/prisma/client";
+import { AppError } from "@/lib/errors";
+import type { RequestMeta } from "./audit";
+import { currentUser } from "./auth";
+import { env } from "./env";
+import type { SessionUser } from "./users";
+
+// Every API route goes through one of these wrappers: session, params, JSON parsing and the
+// error table live here so that handlers stay a few lines long.
+
+/** JSON bodies are small (a sign batch of 100 requests is ~20 KiB); anything bigger is refused. */
+const MAX_JSON_BODY_BYTES = 256 * 1024;
+
+interface Context<P> {
+  req: NextRequest;
+  params: P;
+  meta: RequestMeta;
+}
+type Handler<P, C> = (ctx: C) => Promise<Response>;
+type RouteContext<P> = { params: Promise<P> };
+
+export function withPublic<P = Record<string, never>>(handler: Handler<P, Context<P>>) {
+  return async (req: NextRequest, route: RouteContext<P>): Promise<Response> => {
+    try {
+      assertSameOrigin(req);
+      return await handler({ req, params: await route.params, meta: requestMeta(req) });
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+  };
+}
+
+export function withUser<P = Record<string, never>>(handler: Handler<P, Context<P> & { user: SessionUser }>) {
+  return withPublic<P>(async (ctx) => {
+    const user = await currentUser();
+    if (!user) throw new AppError("unauthenticated", "Sign in to do this.");
+    return handler({ ...ctx, user });
+  });
+}
+
+export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S): Promise<z.infer<S>> {
+  const declared = Number(req.headers.get("content-length") ?? 0);
+  if (declared > MAX_JSON_BODY_BYTES) throw new AppError("body_too_large", `Request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`);
+  const text = await req.text();
+  if (text.length > MAX_JSON_BODY_BYTES) throw new AppError("body_too_large", `Request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new AppError("invalid_json", "The request body is not valid JSON.");
+  }
+  return schema.parse(body);
+}
+
+export function json(data: unknown, status = 200): Response {
+  return NextResponse.json(data, { status, headers: { "cache-control": "no-store" } });
+}
+
+/**
+ * Browsers send Origin on cross-site requests; a state-changing request from another site is
+ * refused even if a cookie came with it. Non-browser clients send no Origin and pass.
+ */
+function assertSameOrigin(req: NextRequest): void {
+  if (req.method === "GET" || req.method === "HEAD") return;
+  const origin = req.headers.get("origin");
+  if (origin !== null && origin !== env().APP_ORIGIN) {
+    throw new AppError("cross_origin", "Cross-origin requests are not allowed.");
+  }
+}
+
+export function requestMeta(req: NextRequest): RequestMeta {
+  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return { ip: forwarded || req.headers.get("x-real-ip") || null, userAgent: req.headers.get("user-agent") };
+}
+
+export function toErrorResponse(error: unknown): Response {
+  if (error instanceof AppError) return json(error.toBody(), error.status);
+  if (error instanceof ZodError) {
+    const issue = error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+    return json(new AppError("invalid_input", `${where}${issue?.message ?? "invalid input"}`).toBody(), 422);
+  }
+  if (isDatabaseDown(error)) {
+    return json(new AppError("database_unavailable", "The database is unavailable right now. Try again in a moment.").toBody(), 503);
+  }
+  console.error("Unhandled error in API route", error);
+  return json(new AppError("internal", "Something went wrong on our side. It has been logged.").toBody(), 500);
+}
+
+function isDatabaseDown(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === "string" && ["ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "57P01", "08006", "08001"].includes(code);
+}

@@ -1,0 +1,218 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import type { Upload } from "@/generated/prisma/client";
+import { AppError } from "@/lib/errors";
+import { sanitizeFileName } from "@/lib/sanitize-name";
+import { authorizeSignRequest, type AuthorizedOperation, type SignableUpload } from "@/lib/sign-request";
+import { formatBytes } from "@/lib/format";
+import { planUpload } from "@/lib/upload-policy";
+import type { CreateUploadInput, PresignableRequest, SignBody } from "@/lib/validation/uploads";
+import { recordAudit, type RequestMeta } from "./audit";
+import { db } from "./db";
+import { toFileDto, type FileDto } from "./files";
+import { env } from "./env";
+import { storage, type PresignedRequest } from "./storage";
+import type { SessionUser } from "./users";
+
+/**
+ * How long a reservation accepts sign requests. Each URL lives UPLOAD_URL_TTL_SECONDS at most;
+ * this bounds the whole upload, so a 5 GiB file on a slow link still has a day to finish.
+ */
+export const RESERVATION_TTL_SECONDS = 24 * 3600;
+
+export interface UploadDto {
+  id: string;
+  key: string;
+  name: string;
+  size: number;
+  type: string;
+  status: Upload["status"];
+  strategy: "single" | "multipart";
+  partSize: number;
+  maxParts: number;
+  expiresAt: string;
+  createdAt: string;
+}
+
+export function toUploadDto(u: Upload): UploadDto {
+  return {
+    id: u.id,
+    key: u.key,
+    name: u.name,
+    size: Number(u.size),
+    type: u.contentType,
+    status: u.status,
+    strategy: u.strategy === "SINGLE" ? "single" : "multipart",
+    partSize: Number(u.partSize),
+    maxParts: u.partCount,
+    expiresAt: u.expiresAt.toISOString(),
+    createdAt: u.createdAt.toISOString(),
+  };
+}
+
+export function storageKey(userId: string, uploadId: string, safeName: string): string {
+  return `users/${userId}/${uploadId}/${safeName}`;
+}
+
+/** Media types compare without parameters and case ("Text/Plain; charset=utf-8" is text/plain). */
+export function normalizeContentType(type: string | undefined): string {
+  return (type ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+// POST /api/uploads
+export async function createUpload(args: { user: SessionUser; input: CreateUploadInput; meta: RequestMeta }): Promise<UploadDto> {
+  const { user, input, meta } = args;
+  const config = env();
+  const type = normalizeContentType(input.type) || "application/octet-stream";
+  if (!config.ALLOWED_CONTENT_TYPES.includes(type)) {
+    throw new AppError("type_not_allowed", `Files of type "${type}" are not accepted here. Allowed: ${config.ALLOWED_CONTENT_TYPES.join(", ")}.`);
+  }
+  if (input.size > config.MAX_UPLOAD_BYTES) {
+    throw new AppError("too_large", `This file is ${formatBytes(input.size)}; the limit is ${formatBytes(config.MAX_UPLOAD_BYTES)}.`);
+  }
+  const plan = planUpload(input.size);
+  const id = randomUUID();
+  const name = sanitizeFileName(input.name);
+  const upload = await db().$transaction(async (tx) => {
+    const row = await tx.upload.create({
+      data: {
+        id,
+        ownerId: user.id,
+        key: storageKey(user.id, id, name),
+        name,
+        size: BigInt(input.size),
+        contentType: type,
+        strategy: plan.strategy === "single" ? "SINGLE" : "MULTIPART",
+        partSize: BigInt(plan.partSize),
+        partCount: plan.partCount,
+        expiresAt: new Date(Date.now() + RESERVATION_TTL_SECONDS * 1000),
+      },
+    });
+    await recordAudit(tx, { action: "upload.reserved", actorUserId: user.id, uploadId: id, key: row.key, detail: { size: input.size, type, strategy: plan.strategy } }, meta);
+    return row;
+  });
+  return toUploadDto(upload);
+}
+
+async function getUploadForOwnerOrThrow(uploadId: string, ownerId: string): Promise<Upload> {
+  const upload = await db().upload.findFirst({ where: { id: uploadId, ownerId } });
+  if (!upload) throw new AppError("not_found", "No such upload.");
+  return upload;
+}
+
+function toSignable(u: Upload): SignableUpload {
+  return { ...u, size: Number(u.size), partSize: Number(u.partSize) };
+}
+
+export type SignResult = { url: string; key: string; headers?: Record<string, string>; expiresAt: string };
+
+// POST /api/uploads/:id/sign — one request, or a batch of up to MAX_SIGN_BATCH.
+export async function signUploadRequests(args: { user: SessionUser; uploadId: string; body: SignBody; meta: RequestMeta }) {
+  const { user, uploadId, body, meta } = args;
+  const requests: PresignableRequest[] = "requests" in body ? body.requests : [body];
+  let upload = await getUploadForOwnerOrThrow(uploadId, user.id);
+  const now = new Date();
+
+  // Authorise every request before signing any: a batch is all or nothing.
+  let operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now));
+  const unpinned = new Set(operations.filter((o) => o.needsPin).map((o) => (o as { uploadId: string }).uploadId));
+  if (unpinned.size > 1) throw new AppError("upload_id_mismatch", "A batch may name only one uploadId.");
+  const [candidate] = unpinned;
+  if (candidate !== undefined) {
+    upload = await pinMultipartUploadId(upload, candidate);
+    operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now));
+  }
+
+  // A URL never outlives the reservation it was signed for.
+  const secondsLeft = Math.floor((upload.expiresAt.getTime() - now.getTime()) / 1000);
+  const expiresIn = Math.max(1, Math.min(env().UPLOAD_URL_TTL_SECONDS, secondsLeft));
+  const expiresAt = new Date(now.getTime() + expiresIn * 1000).toISOString();
+  const signed: PresignedRequest[] = await Promise.all(operations.map((o) => storage().presign(o, expiresIn)));
+
+  await recordAudit(db(), { action: "upload.signed", actorUserId: user.id, uploadId, key: upload.key, detail: describeOperations(operations, expiresAt) }, meta);
+  const results: SignResult[] = signed.map((s) => ({ ...s, key: upload.key, expiresAt }));
+  return "requests" in body ? { results, expiresAt } : results[0]!;
+}
+
+/** One audit row per sign call: the operations, and part numbers as a compact list. */
+function describeOperations(operations: AuthorizedOperation[], expiresAt: string) {
+  const parts = operations.flatMap((o) => (o.op === "uploadPart" ? [o.partNumber] : []));
+  const others = operations.filter((o) => o.op !== "uploadPart").map((o) => o.op);
+  return { operations: others, parts: parts.length > 0 ? { count: parts.length, first: Math.min(...parts), last: Math.max(...parts) } : null, expiresAt };
+}
+
+/**
+ * The browser creates the multipart upload itself, so the server first hears of its uploadId
+ * in a sign request. Pin it only if storage confirms an upload with that id on this key;
+ * from then on no other uploadId is signed for this row.
+ */
+async function pinMultipartUploadId(upload: Upload, s3UploadId: string): Promise<Upload> {
+  const exists = await storage().multipartUploadExists(upload.key, s3UploadId);
+  if (exists === false) throw new AppError("upload_id_mismatch", "Storage has no multipart upload with this uploadId for this file.");
+  if (exists === null) console.warn(`Storage cannot list multipart parts; pinned uploadId for upload ${upload.id} unverified.`);
+  // Conditional: two racing first requests cannot pin two different ids.
+  await db().upload.updateMany({ where: { id: upload.id, s3UploadId: null }, data: { s3UploadId } });
+  const fresh = await db().upload.findUniqueOrThrow({ where: { id: upload.id } });
+  if (fresh.s3UploadId !== s3UploadId) throw new AppError("upload_id_mismatch", "The uploadId does not belong to this upload.");
+  return fresh;
+}
+
+// POST /api/uploads/:id/complete — trust nothing the browser says: look at what landed.
+export async function completeUpload(args: { user: SessionUser; uploadId: string; meta: RequestMeta }): Promise<FileDto> {
+  const { user, uploadId, meta } = args;
+  const upload = await getUploadForOwnerOrThrow(uploadId, user.id);
+  if (upload.status === "READY") return toFileDto(upload);
+  if (upload.status === "REJECTED") throw new AppError("upload_rejected", upload.rejectReason ?? "This upload was rejected.");
+  if (upload.status !== "PENDING") throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}.`);
+
+  const stored = await storage().headObject(upload.key);
+  if (!stored) {
+    throw new AppError("not_uploaded", "Storage has no object for this upload yet. Finish sending the bytes, then complete again.");
+  }
+  const reason = verificationFailure(upload, stored);
+  if (reason) {
+    await storage().deleteObject(upload.key);
+    await db().$transaction(async (tx) => {
+      const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "REJECTED", rejectReason: reason, completedAt: new Date() } });
+      if (moved.count === 1) await recordAudit(tx, { action: "upload.rejected", actorUserId: user.id, uploadId, key: upload.key, detail: { reason } }, meta);
+    });
+    throw new AppError("upload_rejected", reason);
+  }
+
+  await db().$transaction(async (tx) => {
+    const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "READY", completedAt: new Date() } });
+    if (moved.count === 1) await recordAudit(tx, { action: "upload.completed", actorUserId: user.id, uploadId, key: upload.key, detail: { size: stored.size } }, meta);
+  });
+  // Re-read: a racing completion may have settled it first, either way this is the outcome.
+  const settled = await db().upload.findUniqueOrThrow({ where: { id: upload.id } });
+  if (settled.status === "READY") return toFileDto(settled);
+  throw new AppError("upload_rejected", settled.rejectReason ?? `This upload is ${settled.status.toLowerCase()}.`);
+}
+
+function verificationFailure(upload: Upload, stored: { size: number; contentType: string | undefined }): string | null {
+  if (stored.size !== Number(upload.size)) {
+    return `Size mismatch: storage holds ${stored.size} bytes but ${upload.size} were declared.`;
+  }
+  const storedType = normalizeContentType(stored.contentType);
+  if (storedType !== upload.contentType) {
+    return `Type mismatch: storage holds "${storedType || "no type"}" but "${upload.contentType}" was declared.`;
+  }
+  return null;
+}
+
+// DELETE /api/uploads/:id — cancel a pending upload, in storage too.
+export async function abortUpload(args: { user: SessionUser; uploadId: string; meta: RequestMeta }): Promise<void> {
+  const { user, uploadId, meta } = args;
+  const upload = await getUploadForOwnerOrThrow(uploadId, user.id);
+  if (upload.status === "ABORTED") return;
+  if (upload.status !== "PENDING") {
+    throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}; delete the file instead.`);
+  }
+  if (upload.s3UploadId) await storage().abortMultipartUpload(upload.key, upload.s3UploadId);
+  // A single PUT may have landed before the cancel; a multipart upload may have been completed.
+  await storage().deleteObject(upload.key);
+  await db().$transaction(async (tx) => {
+    const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "ABORTED", completedAt: new Date() } });
+    if (moved.count === 1) await recordAudit(tx, { action: "upload.aborted", actorUserId: user.id, uploadId, key: upload.key }, meta);
+  });
+}

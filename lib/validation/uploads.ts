@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { MAX_SIGN_BATCH } from "../upload-policy";
+
+/** Longest name accepted at all; longer names are refused rather than silently cut to nothing. */
+export const MAX_DECLARED_NAME_CHARS = 1024;
+
+export const createUploadSchema = z.object({
+  name: z.string().min(1, "name is required").max(MAX_DECLARED_NAME_CHARS, `name must be at most ${MAX_DECLARED_NAME_CHARS} characters`),
+  size: z.number().int("size must be a whole number of bytes").positive("size must be at least 1 byte").max(Number.MAX_SAFE_INTEGER),
+  type: z.string().max(255).default(""),
+});
+export type CreateUploadInput = z.infer<typeof createUploadSchema>;
+
+/** One request as Uppy's @uppy/aws-s3 v6 `signRequest` hands it over. */
+export const presignableRequestSchema = z.object({
+  method: z.enum(["PUT", "POST", "GET", "DELETE"]),
+  key: z.string().min(1).max(1024),
+  uploadId: z.string().min(1).max(1024).optional(),
+  partNumber: z.number().int("partNumber must be an integer").optional(),
+  contentType: z.string().max(255).optional(),
+  // Uppy may suggest an expiry; the server decides, so the value is accepted and ignored.
+  expiresIn: z.number().optional(),
+});
+export type PresignableRequest = z.infer<typeof presignableRequestSchema>;
+
+export const signBodySchema = z.union([
+  z.object({ requests: z.array(presignableRequestSchema).min(1).max(MAX_SIGN_BATCH, `at most ${MAX_SIGN_BATCH} requests per batch`) }),
+  presignableRequestSchema,
+]);
+export type SignBody = z.infer<typeof signBodySchema>;
+
+export const listFilesQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.uuid().optional(),
+});

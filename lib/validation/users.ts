@@ -1,0 +1,14 @@
+import { z } from "zod";
+
+export const MIN_PASSWORD_CHARS = 8;
+
+export const signUpSchema = z.object({
+  email: z.email("enter a valid email address").max(254).transform((e) => e.toLowerCase()),
+  password: z.string().min(MIN_PASSWORD_CHARS, `password must be at least ${MIN_PASSWORD_CHARS} characters`).max(256),
+  name: z.string().trim().max(100).optional(),
+});
+
+export const credentialsSchema = z.object({
+  email: z.string().max(254).transform((e) => e.trim().toLowerCase()),
+  password: z.string().max(256),
+});

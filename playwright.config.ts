@@ -1,0 +1,33 @@
+import { defineConfig } from "@playwright/test";
+
+// The app is started by `npm test` (scripts/test.ts) against PostgreSQL and Ceph RGW; its URL
+// arrives in VALET_TEST_APP_URL. Chromium is Debian's: Playwright's own download cannot work here.
+const baseURL = process.env.VALET_TEST_APP_URL ?? "http://localhost:3000";
+
+export default defineConfig({
+  testDir: "e2e",
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
+  fullyParallel: true,
+  workers: 2,
+  reporter: [["list"]],
+  outputDir: "test-results",
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  projects: [{ name: "chromium", use: { browserName: "chromium", viewport: { width: 1280, height: 900 } } }],
+});

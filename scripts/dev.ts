@@ -1,0 +1,98 @@
+// `npm run dev`: the whole app on embedded defaults, nothing to install.
+//  - PostgreSQL: PGlite served on a local port (data in .valet/pg), unless DATABASE_URL is set;
+//  - S3: the s3rver emulator (data in .valet/s3), unless S3_ENDPOINT is set;
+//  - migrations applied, then `next dev`. One Ctrl-C stops everything.
+// s3rver checks no signatures or policies: fine for trying the app, never for proving a refusal.
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import S3rver from "s3rver";
+import { migrate } from "./migrate";
+import { freePort, stopChild } from "./lib/process";
+
+const DATA_DIR = path.resolve(process.env.VALET_DATA_DIR ?? ".valet");
+const PORT = Number(process.env.PORT ?? 3000);
+// Pool size of the app (10) plus the migrator and headroom for hot reloads.
+const PGLITE_MAX_CONNECTIONS = 24;
+const S3RVER_CREDENTIALS = "S3RVER";
+
+const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+const cleanups: Array<() => Promise<void>> = [];
+
+async function persistentSecret(): Promise<string> {
+  const file = path.join(DATA_DIR, "auth-secret");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    const secret = randomBytes(32).toString("base64url");
+    await writeFile(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
+
+async function startDatabase(): Promise<string> {
+  const db = await PGlite.create(path.join(DATA_DIR, "pg"));
+  const port = await freePort();
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: PGLITE_MAX_CONNECTIONS });
+  await server.start();
+  cleanups.push(async () => {
+    await server.stop();
+    await db.close();
+  });
+  console.log(`valet dev: embedded PostgreSQL (PGlite) on 127.0.0.1:${port}, data in ${path.relative(process.cwd(), DATA_DIR)}/pg`);
+  return `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
+}
+
+async function startStorage(): Promise<string> {
+  const port = Number(process.env.S3RVER_PORT ?? (await freePort()));
+  const server = new S3rver({ address: "127.0.0.1", port, silent: true, directory: path.join(DATA_DIR, "s3") });
+  await server.run();
+  cleanups.push(() => server.close());
+  console.log(`valet dev: embedded S3 (s3rver) on 127.0.0.1:${port}, data in ${path.relative(process.cwd(), DATA_DIR)}/s3`);
+  return `http://127.0.0.1:${port}`;
+}
+
+async function main() {
+  await mkdir(DATA_DIR, { recursive: true });
+  env.APP_URL ??= `http://localhost:${PORT}`;
+  // Auth.js builds its redirects from AUTH_URL; Next reports 127.0.0.1 as localhost anyway.
+  env.AUTH_URL ??= env.APP_URL;
+  env.AUTH_SECRET ??= await persistentSecret();
+  if (!env.DATABASE_URL) env.DATABASE_URL = await startDatabase();
+  if (!env.S3_ENDPOINT) {
+    env.S3_ENDPOINT = await startStorage();
+    env.S3_BUCKET ??= "valet";
+    env.S3_ACCESS_KEY_ID ??= S3RVER_CREDENTIALS;
+    env.S3_SECRET_ACCESS_KEY ??= S3RVER_CREDENTIALS;
+    env.S3_FORCE_PATH_STYLE ??= "true";
+    env.S3_SETUP_BUCKET ??= "true";
+  }
+  await migrate(env.DATABASE_URL, (line) => console.log(`valet dev: ${line}`));
+
+  const next = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "dev", "--port", String(PORT)], {
+    stdio: "inherit",
+    env,
+    detached: true,
+  });
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await stopChild(next);
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+  next.on("exit", (code) => void shutdown(code ?? 0));
+  console.log(`valet dev: open ${env.APP_URL}`);
+}
+
+main().catch(async (error: unknown) => {
+  console.error(`valet dev: ${(error as Error).message}`);
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  process.exit(1);
+});

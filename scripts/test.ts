@@ -1,0 +1,148 @@
+// `npm test`: the whole suite against real parts.
+//   1. unit tests (vitest)
+//   2. starts Ceph RGW (scripts/ceph-rgw.sh; installs it with apt when missing) and creates a
+//      throwaway database on the machine's PostgreSQL (127.0.0.1:5432)
+//   3. builds the app and starts it (`next start`) against them on free ports
+//   4. integration tests (HTTP API + storage refusals), then Playwright e2e in Debian Chromium
+//   5. the dev-mode smoke test (`npm run dev` on PGlite + s3rver)
+// Everything it starts it stops by PID, also on Ctrl-C or failure.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { migrate } from "./migrate";
+import { freePort, httpAnswers, run, stopChild, waitUntil } from "./lib/process";
+
+const ROOT = path.resolve(__dirname, "..");
+const PG_ADMIN_URL = process.env.VALET_TEST_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const BIN = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
+const only = new Set((process.env.VALET_TEST_ONLY ?? "unit,integration,e2e,smoke").split(","));
+
+const cleanups: Array<() => Promise<void>> = [];
+const results: Array<{ stage: string; ok: boolean; seconds: number }> = [];
+
+async function stage(name: string, fn: () => Promise<number>): Promise<boolean> {
+  if (!only.has(name)) return true;
+  const started = Date.now();
+  console.log(`\n=== ${name} ===`);
+  const code = await fn().catch((error: unknown) => {
+    console.error(`${name}: ${(error as Error).message}`);
+    return 1;
+  });
+  results.push({ stage: name, ok: code === 0, seconds: Math.round((Date.now() - started) / 1000) });
+  return code === 0;
+}
+
+async function startCeph(work: string): Promise<Record<string, string>> {
+  const [rgwPort, monPort] = [await freePort(), await freePort()];
+  const osdPortMin = 20_000 + Math.floor(Math.random() * 20_000);
+  const dir = path.join(work, "ceph");
+  const env = { ...process.env, RGW_PORT: String(rgwPort), RGW_MON_PORT: String(monPort), RGW_OSD_PORT_MIN: String(osdPortMin) };
+  cleanups.push(async () => {
+    spawnSync("bash", [path.join(ROOT, "scripts/ceph-rgw.sh"), "stop", dir], { stdio: "inherit", env });
+  });
+  const started = spawnSync("bash", [path.join(ROOT, "scripts/ceph-rgw.sh"), "start", dir], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (started.status !== 0) throw new Error(`Ceph RGW did not start (exit ${started.status}); logs in ${dir}/log`);
+  return Object.fromEntries(
+    started.stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.split("=", 2) as [string, string]),
+  );
+}
+
+async function createDatabase(): Promise<string> {
+  const name = `valet_test_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  cleanups.push(async () => {
+    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  });
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  await migrate(url.toString(), () => undefined);
+  return url.toString();
+}
+
+async function startApp(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
+  const app = spawn(BIN("next"), ["start", "--port", String(port)], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"], detached: true });
+  cleanups.push(() => stopChild(app));
+  await waitUntil("the app's /api/health", async () => (await fetch(`http://127.0.0.1:${port}/api/health`)).ok, 60_000);
+  return app;
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const work = await mkdtemp(path.join(os.tmpdir(), "valet-test-"));
+  cleanups.push(() => rm(work, { recursive: true, force: true }));
+  const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+
+  await stage("unit", () => run(BIN("vitest"), ["run", "--project", "unit"], { cwd: ROOT, env: baseEnv }));
+
+  if (only.has("integration") || only.has("e2e")) {
+    console.log("\n=== services: Ceph RGW, PostgreSQL, app ===");
+    const [s3, databaseUrl, port] = await Promise.all([startCeph(work), createDatabase(), freePort()]);
+    const appUrl = `http://localhost:${port}`;
+    const appEnv: NodeJS.ProcessEnv = {
+      ...baseEnv,
+      NODE_ENV: "production",
+      DATABASE_URL: databaseUrl,
+      AUTH_SECRET: randomBytes(32).toString("base64url"),
+      APP_URL: appUrl,
+      AUTH_URL: appUrl,
+      S3_ENDPOINT: s3.S3_ENDPOINT,
+      S3_ACCESS_KEY_ID: s3.S3_ACCESS_KEY_ID,
+      S3_SECRET_ACCESS_KEY: s3.S3_SECRET_ACCESS_KEY,
+      S3_REGION: "us-east-1",
+      S3_BUCKET: "valet-test",
+      S3_FORCE_PATH_STYLE: "true",
+      S3_SETUP_BUCKET: "true",
+    };
+    if (!(await stage("build", () => run(BIN("next"), ["build"], { cwd: ROOT, env: appEnv })))) return summary(started);
+    await startApp(appEnv, port);
+    const testEnv = { ...appEnv, VALET_TEST_APP_URL: appUrl };
+    await stage("integration", () => run(BIN("vitest"), ["run", "--project", "integration"], { cwd: ROOT, env: testEnv }));
+    await stage("e2e", () => run(BIN("playwright"), ["test"], { cwd: ROOT, env: testEnv }));
+  }
+
+  await stage("smoke", () => run(BIN("vitest"), ["run", "--project", "smoke"], { cwd: ROOT, env: baseEnv }));
+  return summary(started);
+}
+
+function summary(started: number): number {
+  console.log("\n=== summary ===");
+  for (const r of results) console.log(`${r.ok ? "ok  " : "FAIL"}  ${r.stage.padEnd(12)} ${r.seconds}s`);
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(`total ${Math.round((Date.now() - started) / 1000)}s`);
+  console.log(`stages: ${results.length - failed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+async function cleanup() {
+  for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => console.error(`cleanup: ${(e as Error).message}`));
+  cleanups.length = 0;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+main()
+  .then(async (code) => {
+    await cleanup();
+    process.exit(code);
+  })
+  .catch(async (error: unknown) => {
+    console.error(error);
+    await cleanup();
+    process.exit(1);
+  });

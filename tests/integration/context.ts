@@ -1,0 +1,41 @@
+// What the integration tests talk to: the app that `npm test` started, its PostgreSQL database
+// and the Ceph RGW behind it. A guard refuses anything that is not on this machine.
+import pg from "pg";
+import { createStorage } from "@/lib/server/storage";
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the integration tests through \`npm test\`.`);
+  return value;
+}
+
+function assertLocal(name: string, url: string): void {
+  const host = new URL(url).hostname;
+  if (!["127.0.0.1", "localhost", "::1"].includes(host)) throw new Error(`${name} points at ${host}; tests only run against local services.`);
+}
+
+export const APP_URL = required("VALET_TEST_APP_URL");
+const DATABASE_URL = required("DATABASE_URL");
+const S3_ENDPOINT = required("S3_ENDPOINT");
+for (const [name, url] of [["VALET_TEST_APP_URL", APP_URL], ["DATABASE_URL", DATABASE_URL], ["S3_ENDPOINT", S3_ENDPOINT]] as const) assertLocal(name, url);
+
+/** Direct access to the test bucket with the app's credentials: to inspect, or to misbehave. */
+export const bucket = createStorage({
+  endpoint: S3_ENDPOINT,
+  region: process.env.S3_REGION ?? "us-east-1",
+  bucket: required("S3_BUCKET"),
+  forcePathStyle: true,
+  credentials: { accessKeyId: required("S3_ACCESS_KEY_ID"), secretAccessKey: required("S3_SECRET_ACCESS_KEY") },
+});
+
+export const sql = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+
+export async function uploadRow(id: string) {
+  const { rows } = await sql.query(`SELECT status, "s3UploadId", "rejectReason" FROM "Upload" WHERE id = $1`, [id]);
+  return rows[0] as { status: string; s3UploadId: string | null; rejectReason: string | null } | undefined;
+}
+
+export async function auditActions(uploadId: string): Promise<string[]> {
+  const { rows } = await sql.query(`SELECT action FROM "AuditEvent" WHERE "uploadId" = $1 ORDER BY id`, [uploadId]);
+  return rows.map((r: { action: string }) => r.action);
+}
