@@ -22,13 +22,20 @@ type Body = Record<string, never>;
 export function Uploader({ maxFileBytes, allowedTypes }: { maxFileBytes: number; allowedTypes: string[] }) {
   const target = useRef<HTMLDivElement>(null);
   const router = useRouter();
+  // Compared by value: router.refresh() re-renders the page with a new (equal) array, and
+  // re-creating Uppy then would cancel every upload in flight.
+  const allowedTypesKey = allowedTypes.join(",");
 
   useEffect(() => {
     if (!target.current) return;
     const uppy = new Uppy<Meta, Body>({
       id: "valet",
       autoProceed: false,
-      restrictions: { maxFileSize: maxFileBytes, allowedFileTypes: allowedTypes },
+      restrictions: { maxFileSize: maxFileBytes, allowedFileTypes: allowedTypesKey.split(",") },
+      locale: {
+        strings: { youCanOnlyUploadFileTypes: "That type of file isn't accepted. You can upload documents, images, text, audio, video and archives." },
+        pluralize: (n: number) => (n === 1 ? 0 : 1),
+      },
     });
     const signer = new UploadSigner((fileId) => {
       const file = uppy.getFile(fileId);
@@ -99,7 +106,7 @@ export function Uploader({ maxFileBytes, allowedTypes }: { maxFileBytes: number;
     });
 
     return () => uppy.destroy();
-  }, [maxFileBytes, allowedTypes, router]);
+  }, [maxFileBytes, allowedTypesKey, router]);
 
   return <div ref={target} data-testid="uploader" className="overflow-hidden rounded-xl" />;
 }

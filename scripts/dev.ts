@@ -19,7 +19,7 @@ const PORT = Number(process.env.PORT ?? 3000);
 const PGLITE_MAX_CONNECTIONS = 24;
 const S3RVER_CREDENTIALS = "S3RVER";
 
-const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+const env: NodeJS.ProcessEnv = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 const cleanups: Array<() => Promise<void>> = [];
 
 async function persistentSecret(): Promise<string> {
