@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Alert } from "@/components/ui/alert";
@@ -44,7 +45,9 @@ export function FileTable({ files }: { files: FileSummary[] }) {
           <li key={file.id} className="flex flex-col gap-3 px-4 py-3 sm:flex-row sm:items-center sm:justify-between" data-testid="file-row">
             <div className="min-w-0">
               <p className="truncate font-medium text-slate-900" title={file.name}>
-                {file.name}
+                <Link href={`/files/${file.id}`} className="hover:text-indigo-600 hover:underline">
+                  {file.name}
+                </Link>
               </p>
               <p className="text-sm text-slate-600">
                 <span>{formatBytes(file.size)}</span>
@@ -71,6 +74,9 @@ export function FileTable({ files }: { files: FileSummary[] }) {
                   <a className={buttonClasses("secondary")} href={`/api/files/${file.id}/download`} aria-label={`Download ${file.name}`}>
                     Download
                   </a>
+                  <Link className={buttonClasses("secondary")} href={`/files/${file.id}`} aria-label={`Share ${file.name}`}>
+                    Share
+                  </Link>
                   <Button variant="ghost" onClick={() => setConfirmingId(file.id)} aria-label={`Delete ${file.name}`}>
                     Delete
                   </Button>

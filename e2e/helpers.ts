@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { crc32, deflateSync } from "node:zlib";
 import path from "node:path";
 import { expect, type Download, type Page } from "@playwright/test";
 
@@ -47,4 +48,43 @@ export function textOfSize(size: number, seed: string): Buffer {
     block = createHash("sha512").update(block).digest();
   }
   return out;
+}
+
+/** A real PNG (a colour gradient) so previews have something to show. */
+export function gradientPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * (width * 3 + 1) + 1 + x * 3;
+      rows.set([Math.round((x / width) * 255), Math.round((y / height) * 255), 200], i);
+    }
+  }
+  return Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), chunk("IHDR", header), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+export interface UploadableFile {
+  name: string;
+  mimeType: string;
+  buffer: Buffer;
+}
+
+/** Drops files into the Dashboard, starts the upload and waits until each is listed as ready. */
+export async function uploadThroughDashboard(page: Page, files: UploadableFile[]): Promise<void> {
+  await page.locator(".uppy-Dashboard-input").first().setInputFiles(files);
+  await page.getByRole("button", { name: new RegExp(`Upload ${files.length} file`) }).click();
+  for (const file of files) {
+    await expect(page.getByTestId("file-row").filter({ hasText: file.name })).toBeVisible({ timeout: 120_000 });
+  }
 }

@@ -4,6 +4,8 @@
 export const ERROR_STATUS = {
   invalid_json: 400,
   unauthenticated: 401,
+  password_required: 401,
+  wrong_password: 401,
   forbidden: 403,
   cross_origin: 403,
   key_mismatch: 403,
@@ -14,6 +16,9 @@ export const ERROR_STATUS = {
   invalid_state: 409,
   not_uploaded: 409,
   reservation_expired: 410,
+  link_expired: 410,
+  link_used_up: 410,
+  link_revoked: 410,
   too_large: 413,
   body_too_large: 413,
   type_not_allowed: 415,
@@ -33,10 +38,13 @@ export interface ErrorBody {
 
 export class AppError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** Sent as Retry-After with 429 and 503 answers. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.name = "AppError";
     this.code = code;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
   get status(): number {
     return ERROR_STATUS[this.code];

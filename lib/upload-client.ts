@@ -26,6 +26,16 @@ export interface FileSummary {
   completedAt: string | null;
 }
 
+export interface ShareSummary {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  maxDownloads: number | null;
+  downloadCount: number;
+  hasPassword: boolean;
+  status: "active" | "expired" | "used_up" | "revoked";
+}
+
 export interface SignedRequest {
   url: string;
   key: string;
@@ -74,6 +84,10 @@ export const valetApi = {
   completeUpload: (uploadId: string) => call<{ file: FileSummary }>(`/api/uploads/${uploadId}/complete`, { method: "POST" }).then((r) => r.file),
   abortUpload: (uploadId: string) => call<void>(`/api/uploads/${uploadId}`, { method: "DELETE" }),
   deleteFile: (fileId: string) => call<void>(`/api/files/${fileId}`, { method: "DELETE" }),
+  createShare: (fileId: string, body: { expiresInSeconds?: number; maxDownloads?: number | null; password?: string }) =>
+    call<{ share: ShareSummary & { url: string } }>(`/api/files/${fileId}/shares`, { method: "POST", body }).then((r) => r.share),
+  listShares: (fileId: string) => call<{ shares: ShareSummary[] }>(`/api/files/${fileId}/shares`, { method: "GET" }).then((r) => r.shares),
+  revokeShare: (shareId: string) => call<void>(`/api/shares/${shareId}`, { method: "DELETE" }),
 };
 
 /** Uppy proposes this key; the signer swaps it for the server-chosen one at the first request. */

@@ -105,6 +105,8 @@ async function main(): Promise<number> {
       S3_BUCKET: "valet-test",
       S3_FORCE_PATH_STYLE: "true",
       S3_SETUP_BUCKET: "true",
+      // Short enough that a test can watch storage refuse an expired share download URL.
+      SHARE_DOWNLOAD_URL_TTL_SECONDS: "3",
     };
     if (!(await stage("build", () => run(BIN("next"), ["build"], { cwd: ROOT, env: appEnv })))) return summary(started);
     await startApp(appEnv, port);

@@ -16,12 +16,18 @@ export type AuditAction =
   | "upload.rejected"
   | "upload.aborted"
   | "file.deleted"
-  | "file.download_signed";
+  | "file.download_signed"
+  | "share.created"
+  | "share.revoked"
+  | "share.downloaded"
+  | "share.preview_signed"
+  | "share.password_failed";
 
 export interface AuditEntry {
   action: AuditAction;
   actorUserId: string | null;
   uploadId?: string;
+  shareLinkId?: string;
   key?: string;
   detail?: Prisma.InputJsonValue;
 }

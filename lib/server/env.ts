@@ -56,6 +56,9 @@ const envSchema = z
     // SigV4 presigned URLs live at most 7 days.
     UPLOAD_URL_TTL_SECONDS: seconds(604_800).default(900),
     DOWNLOAD_URL_TTL_SECONDS: seconds(604_800).default(3600),
+    SHARE_MAX_TTL_SECONDS: seconds(365 * 86_400).default(30 * 86_400),
+    // Share redirects are followed at once; a minute covers slow clients without lingering.
+    SHARE_DOWNLOAD_URL_TTL_SECONDS: seconds(3600).default(60),
     ADMIN_EMAILS: list.default([]),
     CORS_ALLOWED_ORIGINS: list.optional(),
   })

@@ -1,6 +1,7 @@
 import "server-only";
 import type { Upload } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
+import { inlineContentType, isInlineSafe } from "@/lib/share-policy";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
@@ -52,17 +53,25 @@ export async function deleteFile(args: { user: SessionUser; fileId: string; meta
   const file = await getFileForOwnerOrThrow(args.fileId, args.user.id);
   await storage().deleteObject(file.key);
   await db().$transaction(async (tx) => {
-    const moved = await tx.upload.updateMany({ where: { id: file.id, status: "READY" }, data: { status: "DELETED", deletedAt: new Date() } });
-    if (moved.count === 1) await recordAudit(tx, { action: "file.deleted", actorUserId: args.user.id, uploadId: file.id, key: file.key }, args.meta);
+    const now = new Date();
+    const moved = await tx.upload.updateMany({ where: { id: file.id, status: "READY" }, data: { status: "DELETED", deletedAt: now } });
+    if (moved.count === 0) return;
+    // Its links stop working with it, and say so (410) rather than vanish (404).
+    const revoked = await tx.shareLink.updateMany({ where: { uploadId: file.id, revokedAt: null }, data: { revokedAt: now } });
+    await recordAudit(tx, { action: "file.deleted", actorUserId: args.user.id, uploadId: file.id, key: file.key, detail: { linksRevoked: revoked.count } }, args.meta);
   });
 }
 
-// GET /api/files/:id/download — a fresh, short-lived GET for this one object.
-export async function createDownloadUrl(args: { user: SessionUser; fileId: string; meta: RequestMeta }): Promise<string> {
+// GET /api/files/:id/download[?inline=1] — a fresh GET for this one object. It lives
+// DOWNLOAD_URL_TTL_SECONDS so a video keeps seeking (Range requests) for a while.
+export async function createDownloadUrl(args: { user: SessionUser; fileId: string; inline: boolean; meta: RequestMeta }): Promise<string> {
   const file = await getFileForOwnerOrThrow(args.fileId, args.user.id);
   const expiresIn = env().DOWNLOAD_URL_TTL_SECONDS;
-  const url = await storage().presignDownload({ key: file.key, fileName: file.name, contentType: file.contentType, expiresIn });
+  // Only types that are safe to render are ever served inline; the rest stay attachments.
+  const inline = args.inline && isInlineSafe(file.contentType);
+  const contentType = inline ? inlineContentType(file.contentType) : file.contentType;
+  const url = await storage().presignDownload({ key: file.key, fileName: file.name, contentType, expiresIn, inline });
   const expiresAt = new Date(Date.now() + expiresIn * 1000).toISOString();
-  await recordAudit(db(), { action: "file.download_signed", actorUserId: args.user.id, uploadId: file.id, key: file.key, detail: { expiresAt } }, args.meta);
+  await recordAudit(db(), { action: "file.download_signed", actorUserId: args.user.id, uploadId: file.id, key: file.key, detail: { expiresAt, inline } }, args.meta);
   return url;
 }

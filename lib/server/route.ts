@@ -55,8 +55,8 @@ export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S)
   return schema.parse(body);
 }
 
-export function json(data: unknown, status = 200): Response {
-  return NextResponse.json(data, { status, headers: { "cache-control": "no-store" } });
+export function json(data: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return NextResponse.json(data, { status, headers: { "cache-control": "no-store", ...headers } });
 }
 
 /**
@@ -77,7 +77,10 @@ export function requestMeta(req: NextRequest): RequestMeta {
 }
 
 export function toErrorResponse(error: unknown): Response {
-  if (error instanceof AppError) return json(error.toBody(), error.status);
+  if (error instanceof AppError) {
+    const retry: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { "retry-after": String(error.retryAfterSeconds) };
+    return json(error.toBody(), error.status, retry);
+  }
   if (error instanceof ZodError) {
     const issue = error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";

@@ -1,0 +1,85 @@
+import type { Metadata } from "next";
+import { headers } from "next/headers";
+import { notFound } from "next/navigation";
+import { Logo } from "@/components/logo";
+import { FilePreview } from "@/components/file-preview";
+import { buttonClasses } from "@/components/ui/button";
+import { formatBytes, formatDate } from "@/lib/format";
+import { SHARE_GONE_MESSAGES } from "@/lib/share-policy";
+import { createSharePreviewUrl, resolveShareLink } from "@/lib/server/shares";
+
+export const metadata: Metadata = { title: "Shared file", robots: { index: false } };
+
+export default async function SharePage({ params }: { params: Promise<{ token: string }> }) {
+  const { token } = await params;
+  const resolved = await resolveShareLink(token);
+  if (!resolved) notFound();
+  const { link, file, owner, status } = resolved;
+  const h = await headers();
+  const previewUrl = await createSharePreviewUrl(resolved, { ip: h.get("x-forwarded-for")?.split(",")[0]?.trim() ?? null, userAgent: h.get("user-agent") });
+  const downloadAction = `/s/${encodeURIComponent(token)}/download`;
+  const sharedBy = owner.name || owner.email;
+
+  return (
+    <main className="flex min-h-screen flex-col items-center px-4 py-10">
+      <div className="mb-6">
+        <Logo />
+      </div>
+      <section className="w-full max-w-2xl space-y-5 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="shared-file-name">
+        <div className="space-y-1">
+          <p className="text-sm text-slate-600">{sharedBy} shared a file with you</p>
+          <h1 id="shared-file-name" className="text-xl font-semibold break-words">
+            {file.name}
+          </h1>
+          <p className="text-sm text-slate-600">
+            {formatBytes(Number(file.size))} · {file.contentType}
+            {status === "active" ? (
+              <>
+                {" "}
+                · link expires <time dateTime={link.expiresAt.toISOString()}>{formatDate(link.expiresAt)}</time>
+              </>
+            ) : null}
+          </p>
+        </div>
+
+        {status !== "active" ? (
+          <div role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+            {SHARE_GONE_MESSAGES[status]}
+          </div>
+        ) : link.passwordHash !== null ? (
+          <form method="post" action={downloadAction} className="space-y-3">
+            <p className="text-sm text-slate-700">This link is protected by a password.</p>
+            <div className="space-y-1">
+              <label htmlFor="share-password" className="block text-sm font-medium">
+                Password
+              </label>
+              <input
+                id="share-password"
+                name="password"
+                type="password"
+                required
+                autoComplete="current-password"
+                className="block w-full rounded-md border-0 px-3 py-2 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
+              />
+            </div>
+            <button type="submit" className={buttonClasses("primary")}>
+              Download
+            </button>
+          </form>
+        ) : (
+          <div className="space-y-4">
+            <a href={downloadAction} className={buttonClasses("primary")}>
+              Download
+            </a>
+            {link.maxDownloads !== null ? (
+              <p className="text-sm text-slate-600">
+                {Math.max(0, link.maxDownloads - link.downloadCount)} of {link.maxDownloads} downloads left.
+              </p>
+            ) : null}
+            {previewUrl ? <FilePreview url={previewUrl} type={file.contentType} name={file.name} /> : null}
+          </div>
+        )}
+      </section>
+    </main>
+  );
+}
