@@ -14,6 +14,8 @@ export default defineConfig({
   outputDir: "test-results",
   use: {
     baseURL,
+    actionTimeout: 30_000,
+    navigationTimeout: 30_000,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {

@@ -21,6 +21,7 @@ export const ERROR_STATUS = {
   link_revoked: 410,
   too_large: 413,
   body_too_large: 413,
+  quota_exceeded: 413,
   type_not_allowed: 415,
   invalid_input: 422,
   upload_rejected: 422,

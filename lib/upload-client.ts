@@ -1,5 +1,6 @@
 // The browser's typed client for Valet's API, and the signer Uppy calls for every storage
 // request. Browser-safe: no server imports.
+import type { ApiTokenDto, FileDto, ShareDto } from "./dto";
 import type { ErrorCode } from "./errors";
 import { MAX_SIGN_BATCH } from "./upload-policy";
 import type { PresignableRequest } from "./validation/uploads";
@@ -17,24 +18,11 @@ export interface UploadReservation {
   expiresAt: string;
 }
 
-export interface FileSummary {
-  id: string;
-  name: string;
-  size: number;
-  type: string;
-  createdAt: string;
-  completedAt: string | null;
-}
+export type FileSummary = FileDto;
 
-export interface ShareSummary {
-  id: string;
-  createdAt: string;
-  expiresAt: string;
-  maxDownloads: number | null;
-  downloadCount: number;
-  hasPassword: boolean;
-  status: "active" | "expired" | "used_up" | "revoked";
-}
+export type ShareSummary = ShareDto;
+
+export type ApiTokenSummary = ApiTokenDto;
 
 export interface SignedRequest {
   url: string;
@@ -88,6 +76,10 @@ export const valetApi = {
     call<{ share: ShareSummary & { url: string } }>(`/api/files/${fileId}/shares`, { method: "POST", body }).then((r) => r.share),
   listShares: (fileId: string) => call<{ shares: ShareSummary[] }>(`/api/files/${fileId}/shares`, { method: "GET" }).then((r) => r.shares),
   revokeShare: (shareId: string) => call<void>(`/api/shares/${shareId}`, { method: "DELETE" }),
+  createToken: (body: { name: string; expiresInDays?: number | null }) =>
+    call<{ token: ApiTokenSummary & { secret: string } }>("/api/tokens", { method: "POST", body }).then((r) => r.token),
+  listTokens: () => call<{ tokens: ApiTokenSummary[] }>("/api/tokens", { method: "GET" }).then((r) => r.tokens),
+  revokeToken: (tokenId: string) => call<void>(`/api/tokens/${tokenId}`, { method: "DELETE" }),
 };
 
 /** Uppy proposes this key; the signer swaps it for the server-chosen one at the first request. */

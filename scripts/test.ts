@@ -107,10 +107,26 @@ async function main(): Promise<number> {
       S3_SETUP_BUCKET: "true",
       // Short enough that a test can watch storage refuse an expired share download URL.
       SHARE_DOWNLOAD_URL_TTL_SECONDS: "3",
+      // Low enough that tests can reach each limit in a few seconds, high enough for the rest.
+      RATE_LIMIT_RESERVE_PER_MINUTE: "40",
+      RATE_LIMIT_SIGN_PER_MINUTE: "120",
+      RATE_LIMIT_SHARE_DOWNLOAD_PER_MINUTE: "30",
+      RATE_LIMIT_PASSWORD_PER_MINUTE: "10",
     };
     if (!(await stage("build", () => run(BIN("next"), ["build"], { cwd: ROOT, env: appEnv })))) return summary(started);
     await startApp(appEnv, port);
-    const testEnv = { ...appEnv, VALET_TEST_APP_URL: appUrl };
+    // A second instance on the same database: rate limits must hold across instances.
+    const secondPort = await freePort();
+    await startApp(appEnv, secondPort);
+    // The first account on an empty database becomes admin; take that seat before any test,
+    // so that no test's "ordinary user" turns out to be an admin by the luck of ordering.
+    const bootstrap = await fetch(`${appUrl}/api/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "bootstrap-admin@valet.test", password: randomBytes(16).toString("hex") }),
+    });
+    if (bootstrap.status !== 201) throw new Error(`bootstrap sign-up answered ${bootstrap.status}`);
+    const testEnv = { ...appEnv, VALET_TEST_APP_URL: appUrl, VALET_TEST_APP_URL_2: `http://localhost:${secondPort}` };
     await stage("integration", () => run(BIN("vitest"), ["run", "--project", "integration"], { cwd: ROOT, env: testEnv }));
     await stage("e2e", () => run(BIN("playwright"), ["test"], { cwd: ROOT, env: testEnv }));
   }

@@ -6,6 +6,8 @@ import type { Tx } from "./db";
 export interface RequestMeta {
   ip: string | null;
   userAgent: string | null;
+  /** The personal API token the request authenticated with, if any. */
+  tokenId?: string;
 }
 
 export type AuditAction =
@@ -17,6 +19,13 @@ export type AuditAction =
   | "upload.aborted"
   | "file.deleted"
   | "file.download_signed"
+  | "file.shares_revoked"
+  | "user.role_changed"
+  | "user.disabled"
+  | "user.enabled"
+  | "user.quota_changed"
+  | "token.created"
+  | "token.revoked"
   | "share.created"
   | "share.revoked"
   | "share.downloaded"
@@ -34,5 +43,5 @@ export interface AuditEntry {
 
 /** Records one event; pass the transaction of the change it describes where there is one. */
 export async function recordAudit(tx: Tx, entry: AuditEntry, meta: RequestMeta): Promise<void> {
-  await tx.auditEvent.create({ data: { ...entry, ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) ?? null } });
+  await tx.auditEvent.create({ data: { ...entry, actorTokenId: meta.tokenId ?? null, ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) ?? null } });
 }

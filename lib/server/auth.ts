@@ -3,12 +3,13 @@ import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { credentialsSchema } from "@/lib/validation/users";
 import { env } from "./env";
-import { getUserById, verifyCredentials, type SessionUser } from "./users";
+import { getActiveUser, verifyCredentials, type SessionUser } from "./users";
 
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
 
 // Credentials sign-in needs JWT sessions (Auth.js keeps no database session for it). The JWT is
-// signed with AUTH_SECRET, so a session survives app restarts and works on every instance.
+// signed with AUTH_SECRET, so a session survives app restarts and works on every instance; every
+// request re-reads the user, so disabling an account ends its sessions at once.
 export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   secret: env().AUTH_SECRET,
   trustHost: true,
@@ -39,9 +40,9 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   },
 }));
 
-/** The signed-in user, re-read from the database so a deleted account loses access at once. */
+/** The signed-in user, re-read from the database: a disabled or deleted account has none. */
 export async function currentUser(): Promise<SessionUser | null> {
   const session = await auth();
   const id = session?.user?.id;
-  return id ? getUserById(id) : null;
+  return id ? getActiveUser(id) : null;
 }

@@ -60,6 +60,13 @@ const envSchema = z
     // Share redirects are followed at once; a minute covers slow clients without lingering.
     SHARE_DOWNLOAD_URL_TTL_SECONDS: seconds(3600).default(60),
     ADMIN_EMAILS: list.default([]),
+    QUOTA_BYTES: z.coerce.number().int().min(0).default(50 * GiB),
+    QUOTA_FILES: z.coerce.number().int().min(0).default(10_000),
+    RATE_LIMIT_RESERVE_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+    RATE_LIMIT_SIGN_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    RATE_LIMIT_SHARE_DOWNLOAD_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+    RATE_LIMIT_PASSWORD_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
     CORS_ALLOWED_ORIGINS: list.optional(),
   })
   .refine((e) => (e.S3_ACCESS_KEY_ID === undefined) === (e.S3_SECRET_ACCESS_KEY === undefined), {

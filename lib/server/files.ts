@@ -1,5 +1,6 @@
 import "server-only";
 import type { Upload } from "@/generated/prisma/client";
+import type { FileDto } from "@/lib/dto";
 import { AppError } from "@/lib/errors";
 import { inlineContentType, isInlineSafe } from "@/lib/share-policy";
 import { recordAudit, type RequestMeta } from "./audit";
@@ -10,14 +11,7 @@ import type { SessionUser } from "./users";
 
 // A file is an upload that storage confirmed: status READY.
 
-export interface FileDto {
-  id: string;
-  name: string;
-  size: number;
-  type: string;
-  createdAt: string;
-  completedAt: string | null;
-}
+export type { FileDto };
 
 export function toFileDto(u: Upload): FileDto {
   return {
@@ -48,9 +42,13 @@ export async function getFileForOwnerOrThrow(fileId: string, ownerId: string): P
   return file;
 }
 
-// DELETE /api/files/:id — object first: if storage is down, the file stays listed and intact.
+// DELETE /api/files/:id
 export async function deleteFile(args: { user: SessionUser; fileId: string; meta: RequestMeta }): Promise<void> {
-  const file = await getFileForOwnerOrThrow(args.fileId, args.user.id);
+  await removeFile(await getFileForOwnerOrThrow(args.fileId, args.user.id), args.user.id, args.meta);
+}
+
+/** Object first: if storage is down, the file stays listed and intact. Its links die with it. */
+export async function removeFile(file: Upload, actorUserId: string, meta: RequestMeta): Promise<void> {
   await storage().deleteObject(file.key);
   await db().$transaction(async (tx) => {
     const now = new Date();
@@ -58,7 +56,7 @@ export async function deleteFile(args: { user: SessionUser; fileId: string; meta
     if (moved.count === 0) return;
     // Its links stop working with it, and say so (410) rather than vanish (404).
     const revoked = await tx.shareLink.updateMany({ where: { uploadId: file.id, revokedAt: null }, data: { revokedAt: now } });
-    await recordAudit(tx, { action: "file.deleted", actorUserId: args.user.id, uploadId: file.id, key: file.key, detail: { linksRevoked: revoked.count } }, args.meta);
+    await recordAudit(tx, { action: "file.deleted", actorUserId, uploadId: file.id, key: file.key, detail: { linksRevoked: revoked.count } }, meta);
   });
 }
 

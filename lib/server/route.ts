@@ -4,6 +4,7 @@ import { ZodError, type z } from "zod";
 import { Prisma } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import type { RequestMeta } from "./audit";
+import { userForBearerToken } from "./api-tokens";
 import { currentUser } from "./auth";
 import { env } from "./env";
 import type { SessionUser } from "./users";
@@ -35,10 +36,29 @@ export function withPublic<P = Record<string, never>>(handler: Handler<P, Contex
 
 export function withUser<P = Record<string, never>>(handler: Handler<P, Context<P> & { user: SessionUser }>) {
   return withPublic<P>(async (ctx) => {
-    const user = await currentUser();
-    if (!user) throw new AppError("unauthenticated", "Sign in to do this.");
-    return handler({ ...ctx, user });
+    const user = await authenticate(ctx.req);
+    return handler({ ...ctx, user, meta: { ...ctx.meta, tokenId: user.tokenId } });
   });
+}
+
+export function withAdmin<P = Record<string, never>>(handler: Handler<P, Context<P> & { user: SessionUser }>) {
+  return withUser<P>(async (ctx) => {
+    if (ctx.user.role !== "ADMIN") throw new AppError("forbidden", "Only administrators can do this.");
+    return handler(ctx);
+  });
+}
+
+/** A personal API token (`Authorization: Bearer …`) or the session cookie. */
+async function authenticate(req: NextRequest): Promise<SessionUser> {
+  const authorization = req.headers.get("authorization");
+  if (authorization !== null) {
+    const [scheme, secret] = authorization.split(" ");
+    if (scheme?.toLowerCase() !== "bearer" || !secret) throw new AppError("unauthenticated", "Use `Authorization: Bearer <token>`.");
+    return userForBearerToken(secret);
+  }
+  const user = await currentUser();
+  if (!user) throw new AppError("unauthenticated", "Sign in to do this.");
+  return user;
 }
 
 export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S): Promise<z.infer<S>> {
@@ -71,9 +91,18 @@ function assertSameOrigin(req: NextRequest): void {
   }
 }
 
+/**
+ * The client's address: the last entry of X-Forwarded-For, which is the address the nearest
+ * proxy saw (nginx's $proxy_add_x_forwarded_for and load balancers append it). With no proxy in
+ * front, Next sets the header to the socket's address unless the client sent one itself, so
+ * per-IP limits assume a proxy that appends (see README); per-user limits hold regardless.
+ */
 export function requestMeta(req: NextRequest): RequestMeta {
-  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return { ip: forwarded || req.headers.get("x-real-ip") || null, userAgent: req.headers.get("user-agent") };
+  return { ip: clientIp(req.headers), userAgent: req.headers.get("user-agent") };
+}
+
+export function clientIp(headers: Headers): string | null {
+  return headers.get("x-forwarded-for")?.split(",").at(-1)?.trim() || null;
 }
 
 export function toErrorResponse(error: unknown): Response {

@@ -1,7 +1,8 @@
 import "server-only";
 import { hash, verify } from "@node-rs/argon2";
 import { randomUUID } from "node:crypto";
-import type { ShareLink, Upload, User } from "@/generated/prisma/client";
+import { Prisma, type ShareLink, type Upload, type User } from "@/generated/prisma/client";
+import type { ShareDto } from "@/lib/dto";
 import { AppError, type ErrorCode } from "@/lib/errors";
 import {
   inlineContentType,
@@ -19,18 +20,13 @@ import { db } from "./db";
 import { env } from "./env";
 import { getFileForOwnerOrThrow } from "./files";
 import { generateShareToken, hashShareToken, isWellFormedShareToken } from "./share-token";
+import { enforceRateLimit } from "./rate-limit";
 import { storage } from "./storage";
+
+// Timestamps are stored as UTC without a zone (Prisma's convention); compare against UTC.
+const NOW_UTC = Prisma.sql`(now() AT TIME ZONE 'UTC')`;
 import type { SessionUser } from "./users";
 
-export interface ShareDto {
-  id: string;
-  createdAt: string;
-  expiresAt: string;
-  maxDownloads: number | null;
-  downloadCount: number;
-  hasPassword: boolean;
-  status: ShareStatus;
-}
 
 export function toShareDto(link: ShareLink, now = new Date()): ShareDto {
   return {
@@ -84,20 +80,20 @@ export async function revokeShareLink(args: { user: SessionUser; shareId: string
   });
 }
 
-export type ResolvedShare = { link: ShareLink; file: Upload; owner: Pick<User, "name" | "email">; status: ShareStatus };
+export type ResolvedShare = { link: ShareLink; file: Upload; owner: Pick<User, "name" | "email" | "disabledAt">; status: ShareStatus };
 
 /** What the public share page shows. Unknown tokens (or a malformed one) resolve to null. */
 export async function resolveShareLink(token: string): Promise<ResolvedShare | null> {
   if (!isWellFormedShareToken(token)) return null;
   const link = await db().shareLink.findUnique({
     where: { tokenHash: hashShareToken(token) },
-    include: { upload: { include: { owner: { select: { name: true, email: true } } } } },
+    include: { upload: { include: { owner: { select: { name: true, email: true, disabledAt: true } } } } },
   });
   if (!link) return null;
   const { upload, ...rest } = link;
   const { owner, ...file } = upload;
-  // A file that is no longer READY cannot be shared, whatever the link says.
-  const status = file.status === "READY" ? shareStatus(rest, new Date()) : "revoked";
+  // A file that is no longer READY, or whose owner was disabled, cannot be shared.
+  const status = file.status === "READY" && owner.disabledAt === null ? shareStatus(rest, new Date()) : "revoked";
   return { link: rest, file, owner, status };
 }
 
@@ -114,13 +110,14 @@ export async function downloadViaShareLink(args: { token: string; password?: str
   if (!resolved) throw new AppError("not_found", "There is no share link at this address. Check that you copied all of it.");
   const { link, file } = resolved;
   if (resolved.status !== "active") throw goneError(resolved.status);
+  await enforceRateLimit("share_download", { ip: args.meta.ip });
   if (link.passwordHash !== null) await checkPassword(link, args.password, args.meta);
 
   // The count is the gate: only an UPDATE that still finds the link valid may hand out a URL,
   // so two racing downloads of a one-download link cannot both succeed.
   const counted = await db().$executeRaw`
     UPDATE "ShareLink" SET "downloadCount" = "downloadCount" + 1
-    WHERE id = ${link.id}::uuid AND "revokedAt" IS NULL AND "expiresAt" > now()
+    WHERE id = ${link.id}::uuid AND "revokedAt" IS NULL AND "expiresAt" > ${NOW_UTC}
       AND ("maxDownloads" IS NULL OR "downloadCount" < "maxDownloads")`;
   if (counted !== 1) {
     const again = await resolveShareLink(args.token);
@@ -139,12 +136,13 @@ async function checkPassword(link: ShareLink, password: string | undefined, meta
     throw new AppError("rate_limited", `Too many wrong passwords for this link. Try again in ${Math.ceil(retryAfter / 60)} minute(s).`, { retryAfterSeconds: retryAfter });
   }
   if (!password) throw new AppError("password_required", "This link is protected by a password. Enter it to download.");
+  await enforceRateLimit("password", { ip: meta.ip });
   if (await verify(link.passwordHash!, password)) return;
   // Count the failure in a window that restarts once it is over; atomic, so parallel guesses count too.
   await db().$executeRaw`
     UPDATE "ShareLink" SET
-      "passwordFailures" = CASE WHEN "failureWindowFrom" IS NULL OR "failureWindowFrom" < now() - make_interval(secs => ${PASSWORD_FAILURE_WINDOW_SECONDS}) THEN 1 ELSE "passwordFailures" + 1 END,
-      "failureWindowFrom" = CASE WHEN "failureWindowFrom" IS NULL OR "failureWindowFrom" < now() - make_interval(secs => ${PASSWORD_FAILURE_WINDOW_SECONDS}) THEN now() ELSE "failureWindowFrom" END
+      "passwordFailures" = CASE WHEN "failureWindowFrom" IS NULL OR "failureWindowFrom" < ${NOW_UTC} - make_interval(secs => ${PASSWORD_FAILURE_WINDOW_SECONDS}) THEN 1 ELSE "passwordFailures" + 1 END,
+      "failureWindowFrom" = CASE WHEN "failureWindowFrom" IS NULL OR "failureWindowFrom" < ${NOW_UTC} - make_interval(secs => ${PASSWORD_FAILURE_WINDOW_SECONDS}) THEN ${NOW_UTC} ELSE "failureWindowFrom" END
     WHERE id = ${link.id}::uuid`;
   await recordAudit(db(), { action: "share.password_failed", actorUserId: null, uploadId: link.uploadId, shareLinkId: link.id }, meta);
   throw new AppError("wrong_password", "That password is not right. Check it and try again.");

@@ -5,12 +5,14 @@ import { AppError } from "@/lib/errors";
 import { sanitizeFileName } from "@/lib/sanitize-name";
 import { authorizeSignRequest, type AuthorizedOperation, type SignableUpload } from "@/lib/sign-request";
 import { formatBytes } from "@/lib/format";
+import { quotaRefusal, type Quota, type Usage } from "@/lib/limits";
 import { planUpload } from "@/lib/upload-policy";
 import type { CreateUploadInput, PresignableRequest, SignBody } from "@/lib/validation/uploads";
 import { recordAudit, type RequestMeta } from "./audit";
-import { db } from "./db";
+import { db, type Tx } from "./db";
 import { toFileDto, type FileDto } from "./files";
 import { env } from "./env";
+import { enforceRateLimit } from "./rate-limit";
 import { storage, type PresignedRequest } from "./storage";
 import type { SessionUser } from "./users";
 
@@ -70,10 +72,17 @@ export async function createUpload(args: { user: SessionUser; input: CreateUploa
   if (input.size > config.MAX_UPLOAD_BYTES) {
     throw new AppError("too_large", `This file is ${formatBytes(input.size)}; the limit is ${formatBytes(config.MAX_UPLOAD_BYTES)}.`);
   }
+  await enforceRateLimit("reserve", { userId: user.id, ip: meta.ip });
   const plan = planUpload(input.size);
   const id = randomUUID();
   const name = sanitizeFileName(input.name);
   const upload = await db().$transaction(async (tx) => {
+    // Locking the owner's row serialises their reservations, so concurrent ones cannot
+    // each see room for themselves and together overshoot the quota.
+    const [owner] = await tx.$queryRaw<Array<{ quotaBytes: bigint | null; quotaFiles: number | null }>>`
+      SELECT "quotaBytes", "quotaFiles" FROM "User" WHERE id = ${user.id}::uuid FOR UPDATE`;
+    const refusal = quotaRefusal(await usageOf(tx, user.id), effectiveQuota(owner ?? { quotaBytes: null, quotaFiles: null }), input.size);
+    if (refusal) throw new AppError("quota_exceeded", refusal);
     const row = await tx.upload.create({
       data: {
         id,
@@ -94,6 +103,20 @@ export async function createUpload(args: { user: SessionUser; input: CreateUploa
   return toUploadDto(upload);
 }
 
+export function effectiveQuota(user: { quotaBytes: bigint | null; quotaFiles: number | null }): Quota {
+  return { bytes: user.quotaBytes === null ? env().QUOTA_BYTES : Number(user.quotaBytes), files: user.quotaFiles ?? env().QUOTA_FILES };
+}
+
+/** What counts against a quota: READY files and reservations that can still be used. */
+export async function usageOf(tx: Tx, ownerId: string): Promise<Usage> {
+  const usage = await tx.upload.aggregate({
+    where: { ownerId, OR: [{ status: "READY" }, { status: "PENDING", expiresAt: { gt: new Date() } }] },
+    _sum: { size: true },
+    _count: { _all: true },
+  });
+  return { bytes: Number(usage._sum.size ?? 0), files: usage._count._all };
+}
+
 async function getUploadForOwnerOrThrow(uploadId: string, ownerId: string): Promise<Upload> {
   const upload = await db().upload.findFirst({ where: { id: uploadId, ownerId } });
   if (!upload) throw new AppError("not_found", "No such upload.");
@@ -111,6 +134,7 @@ export async function signUploadRequests(args: { user: SessionUser; uploadId: st
   const { user, uploadId, body, meta } = args;
   const requests: PresignableRequest[] = "requests" in body ? body.requests : [body];
   let upload = await getUploadForOwnerOrThrow(uploadId, user.id);
+  await enforceRateLimit("sign", { userId: user.id, ip: meta.ip });
   const now = new Date();
 
   // Authorise every request before signing any: a batch is all or nothing.
@@ -202,17 +226,20 @@ function verificationFailure(upload: Upload, stored: { size: number; contentType
 
 // DELETE /api/uploads/:id — cancel a pending upload, in storage too.
 export async function abortUpload(args: { user: SessionUser; uploadId: string; meta: RequestMeta }): Promise<void> {
-  const { user, uploadId, meta } = args;
-  const upload = await getUploadForOwnerOrThrow(uploadId, user.id);
+  const upload = await getUploadForOwnerOrThrow(args.uploadId, args.user.id);
   if (upload.status === "ABORTED") return;
   if (upload.status !== "PENDING") {
     throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}; delete the file instead.`);
   }
+  await abortPendingUpload(upload, args.user.id, args.meta);
+}
+
+export async function abortPendingUpload(upload: Upload, actorUserId: string, meta: RequestMeta): Promise<void> {
   if (upload.s3UploadId) await storage().abortMultipartUpload(upload.key, upload.s3UploadId);
   // A single PUT may have landed before the cancel; a multipart upload may have been completed.
   await storage().deleteObject(upload.key);
   await db().$transaction(async (tx) => {
     const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "ABORTED", completedAt: new Date() } });
-    if (moved.count === 1) await recordAudit(tx, { action: "upload.aborted", actorUserId: user.id, uploadId, key: upload.key }, meta);
+    if (moved.count === 1) await recordAudit(tx, { action: "upload.aborted", actorUserId, uploadId: upload.id, key: upload.key }, meta);
   });
 }

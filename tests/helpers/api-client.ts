@@ -1,6 +1,6 @@
 // A cookie-keeping HTTP client for Valet's API, used by the integration and smoke tests the way
 // any script would use the API: sign up, sign in through Auth.js, then JSON calls.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 
 export interface JsonResponse<T = any> {
   status: number;
@@ -8,13 +8,25 @@ export interface JsonResponse<T = any> {
   body: T;
 }
 
+/** A made-up client address, so each test client has its own per-IP rate-limit buckets. */
+export function randomIp(): string {
+  const b = randomBytes(3);
+  return `10.${b[0]}.${b[1]}.${b[2]}`;
+}
+
 export class ApiClient {
   private readonly cookies = new Map<string, string>();
+  /** Sent as X-Forwarded-For, as a proxy in front of Valet would. */
+  ip = randomIp();
+  /** Set to call the API with a personal token instead of the session cookie. */
+  bearer: string | undefined;
 
-  constructor(readonly baseUrl: string) {}
+  constructor(public baseUrl: string) {}
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
+    if (!headers.has("x-forwarded-for")) headers.set("x-forwarded-for", this.ip);
+    if (this.bearer && !headers.has("authorization")) headers.set("authorization", `Bearer ${this.bearer}`);
     if (this.cookies.size > 0) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
     const response = await fetch(new URL(path, this.baseUrl), { ...init, headers, redirect: "manual" });
     for (const cookie of response.headers.getSetCookie()) {
@@ -55,8 +67,13 @@ export class ApiClient {
     return [...this.cookies.keys()].some((name) => name.endsWith("authjs.session-token"));
   }
 
-  hasCookies(): boolean {
-    return this.cookies.size > 0;
+  /** The same session, address and token, talking to another app instance. */
+  on(baseUrl: string): ApiClient {
+    const twin = new ApiClient(baseUrl);
+    for (const [k, v] of this.cookies) twin.cookies.set(k, v);
+    twin.ip = this.ip;
+    twin.bearer = this.bearer;
+    return twin;
   }
 }
 

@@ -15,9 +15,11 @@ function assertLocal(name: string, url: string): void {
 }
 
 export const APP_URL = required("VALET_TEST_APP_URL");
+/** A second instance of the app on the same database. */
+export const APP_URL_2 = required("VALET_TEST_APP_URL_2");
 const DATABASE_URL = required("DATABASE_URL");
 const S3_ENDPOINT = required("S3_ENDPOINT");
-for (const [name, url] of [["VALET_TEST_APP_URL", APP_URL], ["DATABASE_URL", DATABASE_URL], ["S3_ENDPOINT", S3_ENDPOINT]] as const) assertLocal(name, url);
+for (const [name, url] of [["VALET_TEST_APP_URL", APP_URL], ["VALET_TEST_APP_URL_2", APP_URL_2], ["DATABASE_URL", DATABASE_URL], ["S3_ENDPOINT", S3_ENDPOINT]] as const) assertLocal(name, url);
 
 /** Direct access to the test bucket with the app's credentials: to inspect, or to misbehave. */
 export const bucket = createStorage({
@@ -38,4 +40,17 @@ export async function uploadRow(id: string) {
 export async function auditActions(uploadId: string): Promise<string[]> {
   const { rows } = await sql.query(`SELECT action FROM "AuditEvent" WHERE "uploadId" = $1 ORDER BY id`, [uploadId]);
   return rows.map((r: { action: string }) => r.action);
+}
+
+/** A fresh account promoted to ADMIN (seeded directly, as an operator would with ADMIN_EMAILS). */
+export async function adminClient() {
+  const { signedInClient } = await import("../helpers/api-client");
+  const admin = await signedInClient(APP_URL);
+  await sql.query(`UPDATE "User" SET role = 'ADMIN' WHERE email = $1`, [admin.email]);
+  return admin;
+}
+
+export async function userIdOf(email: string): Promise<string> {
+  const { rows } = await sql.query(`SELECT id FROM "User" WHERE email = $1`, [email]);
+  return rows[0].id as string;
 }

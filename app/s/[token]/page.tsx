@@ -6,6 +6,7 @@ import { FilePreview } from "@/components/file-preview";
 import { buttonClasses } from "@/components/ui/button";
 import { formatBytes, formatDate } from "@/lib/format";
 import { SHARE_GONE_MESSAGES } from "@/lib/share-policy";
+import { clientIp } from "@/lib/server/route";
 import { createSharePreviewUrl, resolveShareLink } from "@/lib/server/shares";
 
 export const metadata: Metadata = { title: "Shared file", robots: { index: false } };
@@ -16,7 +17,7 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
   if (!resolved) notFound();
   const { link, file, owner, status } = resolved;
   const h = await headers();
-  const previewUrl = await createSharePreviewUrl(resolved, { ip: h.get("x-forwarded-for")?.split(",")[0]?.trim() ?? null, userAgent: h.get("user-agent") });
+  const previewUrl = await createSharePreviewUrl(resolved, { ip: clientIp(h), userAgent: h.get("user-agent") });
   const downloadAction = `/s/${encodeURIComponent(token)}/download`;
   const sharedBy = owner.name || owner.email;
 

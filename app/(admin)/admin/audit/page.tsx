@@ -1,0 +1,111 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ZodError } from "zod";
+import { Alert } from "@/components/ui/alert";
+import { buttonClasses } from "@/components/ui/button";
+import { formatDate } from "@/lib/format";
+import { listAudit } from "@/lib/server/admin";
+import { adminAuditQuerySchema } from "@/lib/validation/admin";
+
+export const metadata: Metadata = { title: "Admin · Audit log" };
+
+const field = "block w-full rounded-md px-2.5 py-1.5 text-sm ring-1 ring-inset ring-slate-300";
+
+export default async function AdminAuditPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const search = await searchParams;
+  const clean = Object.fromEntries(Object.entries(search).filter(([, v]) => typeof v === "string" && v.trim() !== ""));
+  let data: Awaited<ReturnType<typeof listAudit>> | null = null;
+  let error: string | null = null;
+  try {
+    data = await listAudit(adminAuditQuerySchema.parse(clean));
+  } catch (e) {
+    if (!(e instanceof ZodError)) throw e;
+    error = `Check the filters: ${e.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`;
+  }
+  const nextHref = (cursor: string) => `/admin/audit?${new URLSearchParams({ ...clean, cursor } as Record<string, string>)}`;
+
+  return (
+    <section className="space-y-4" aria-labelledby="audit-heading">
+      <h2 id="audit-heading" className="sr-only">
+        Audit log
+      </h2>
+      <form method="get" className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-6" aria-label="Filter the audit log">
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">Actor</span>
+          <input name="actor" defaultValue={search.actor ?? ""} placeholder="email or id" className={field} />
+        </label>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">Action</span>
+          <input name="action" defaultValue={search.action ?? ""} placeholder="e.g. share. or upload.signed" className={field} />
+        </label>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">Object</span>
+          <input name="object" defaultValue={search.object ?? ""} placeholder="upload/link id or key" className={field} />
+        </label>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">From</span>
+          <input name="from" type="date" defaultValue={search.from ?? ""} className={field} />
+        </label>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">To</span>
+          <input name="to" type="date" defaultValue={search.to ?? ""} className={field} />
+        </label>
+        <div className="flex items-end gap-2">
+          <button type="submit" className={buttonClasses("primary")}>
+            Filter
+          </button>
+          <Link href="/admin/audit" className={buttonClasses("ghost")}>
+            Clear
+          </Link>
+        </div>
+      </form>
+      {error ? <Alert>{error}</Alert> : null}
+      {data && data.events.length === 0 ? <p className="text-sm text-slate-600">Nothing recorded matches these filters.</p> : null}
+      {data && data.events.length > 0 ? (
+        <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
+          <table className="min-w-full text-left text-sm">
+            <caption className="sr-only">Audit events</caption>
+            <thead className="bg-slate-50 text-slate-600">
+              <tr>
+                <th scope="col" className="px-3 py-2 font-medium">When</th>
+                <th scope="col" className="px-3 py-2 font-medium">Action</th>
+                <th scope="col" className="px-3 py-2 font-medium">Actor</th>
+                <th scope="col" className="px-3 py-2 font-medium">Object</th>
+                <th scope="col" className="px-3 py-2 font-medium">From</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-200">
+              {data.events.map((e) => (
+                <tr key={e.id} data-testid="audit-row">
+                  <td className="px-3 py-2 whitespace-nowrap">{formatDate(e.createdAt)}</td>
+                  <td className="px-3 py-2 font-mono text-xs">{e.action}</td>
+                  <td className="px-3 py-2">
+                    {e.actorEmail ?? (e.shareLinkId ? "share link" : "—")}
+                    {e.actorTokenId ? <span className="block text-xs text-slate-500">via API token</span> : null}
+                  </td>
+                  <td className="max-w-xs px-3 py-2">
+                    <p className="truncate text-xs" title={e.key ?? undefined}>
+                      {e.key ?? e.uploadId ?? "—"}
+                    </p>
+                    {e.detail ? <p className="truncate font-mono text-xs text-slate-500">{JSON.stringify(e.detail)}</p> : null}
+                  </td>
+                  <td className="px-3 py-2 text-xs">
+                    {e.ip ?? "—"}
+                    <span className="block max-w-[12rem] truncate text-slate-500" title={e.userAgent ?? undefined}>
+                      {e.userAgent ?? ""}
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {data?.nextCursor ? (
+        <Link href={nextHref(data.nextCursor)} className={buttonClasses("secondary")}>
+          Older events
+        </Link>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,205 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ZodError } from "zod";
+import { AdminUploadActions } from "@/components/admin-upload-actions";
+import { Alert } from "@/components/ui/alert";
+import { buttonClasses } from "@/components/ui/button";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { AppError } from "@/lib/errors";
+import { formatBytes, formatDate } from "@/lib/format";
+import { listAllUploads } from "@/lib/server/admin";
+import { MiB } from "@/lib/units";
+import { adminUploadsQuerySchema } from "@/lib/validation/admin";
+
+export const metadata: Metadata = { title: "Admin · Uploads" };
+
+type Search = Record<string, string | string[] | undefined>;
+const field = "block w-full rounded-md border-0 px-2.5 py-1.5 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
+
+function one(search: Search, key: string): string | undefined {
+  const v = search[key];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s && s.trim() !== "" ? s.trim() : undefined;
+}
+
+export default async function AdminUploadsPage({ searchParams }: { searchParams: Promise<Search> }) {
+  const search = await searchParams;
+  const mib = (key: string) => {
+    const v = one(search, key);
+    return v === undefined ? undefined : String(Math.round(Number(v) * MiB));
+  };
+  let data: Awaited<ReturnType<typeof listAllUploads>> | null = null;
+  let error: string | null = null;
+  try {
+    const query = adminUploadsQuerySchema.parse({
+      q: one(search, "q"),
+      status: one(search, "status"),
+      type: one(search, "type"),
+      owner: one(search, "owner"),
+      from: one(search, "from"),
+      to: one(search, "to"),
+      minSize: mib("minMiB"),
+      maxSize: mib("maxMiB"),
+      sort: one(search, "sort"),
+      order: one(search, "order"),
+      cursor: one(search, "cursor"),
+    });
+    data = await listAllUploads(query);
+  } catch (e) {
+    if (e instanceof ZodError) error = `Check the filters: ${e.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`;
+    else if (e instanceof AppError) error = e.message;
+    else throw e;
+  }
+  const nextHref = (cursor: string) => {
+    const params = new URLSearchParams(Object.entries(search).flatMap(([k, v]) => (typeof v === "string" && v && k !== "cursor" ? [[k, v]] : [])));
+    params.set("cursor", cursor);
+    return `/admin?${params}`;
+  };
+  const value = (key: string) => one(search, key) ?? "";
+
+  return (
+    <section className="space-y-5" aria-labelledby="uploads-heading">
+      <h2 id="uploads-heading" className="sr-only">
+        Uploads
+      </h2>
+      {data ? (
+        <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4" aria-label="Totals">
+          <Stat label="Files" value={data.totals.files.toLocaleString("en")} />
+          <Stat label="Stored" value={formatBytes(data.totals.bytes)} />
+          <Stat label="In progress" value={(data.totals.byStatus.PENDING?.files ?? 0).toLocaleString("en")} />
+          <Stat label="Rejected" value={(data.totals.byStatus.REJECTED?.files ?? 0).toLocaleString("en")} />
+        </dl>
+      ) : null}
+
+      <form method="get" className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4" aria-label="Search uploads">
+        <label className="space-y-1 text-sm sm:col-span-2">
+          <span className="font-medium">Search</span>
+          <input name="q" defaultValue={value("q")} placeholder="File name, key or owner email" className={field} />
+        </label>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">Status</span>
+          <select name="status" defaultValue={value("status")} className={field}>
+            <option value="">Any</option>
+            {["READY", "PENDING", "REJECTED", "ABORTED", "DELETED"].map((s) => (
+              <option key={s} value={s}>
+                {s.toLowerCase()}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">Type</span>
+          <input name="type" defaultValue={value("type")} placeholder="e.g. image/png" className={field} />
+        </label>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">Owner email</span>
+          <input name="owner" type="email" defaultValue={value("owner")} className={field} />
+        </label>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">From</span>
+          <input name="from" type="date" defaultValue={value("from")} className={field} />
+        </label>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">To</span>
+          <input name="to" type="date" defaultValue={value("to")} className={field} />
+        </label>
+        <div className="grid grid-cols-2 gap-2">
+          <label className="space-y-1 text-sm">
+            <span className="font-medium">Min MiB</span>
+            <input name="minMiB" type="number" min={0} step="any" defaultValue={value("minMiB")} className={field} />
+          </label>
+          <label className="space-y-1 text-sm">
+            <span className="font-medium">Max MiB</span>
+            <input name="maxMiB" type="number" min={0} step="any" defaultValue={value("maxMiB")} className={field} />
+          </label>
+        </div>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">Sort by</span>
+          <select name="sort" defaultValue={value("sort") || "date"} className={field}>
+            <option value="date">Date</option>
+            <option value="size">Size</option>
+            <option value="name">Name</option>
+          </select>
+        </label>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">Order</span>
+          <select name="order" defaultValue={value("order") || "desc"} className={field}>
+            <option value="desc">Descending</option>
+            <option value="asc">Ascending</option>
+          </select>
+        </label>
+        <div className="flex items-end gap-2">
+          <button type="submit" className={buttonClasses("primary")}>
+            Search
+          </button>
+          <Link href="/admin" className={buttonClasses("ghost")}>
+            Clear
+          </Link>
+        </div>
+      </form>
+
+      {error ? <Alert>{error}</Alert> : null}
+      {data && data.uploads.length === 0 ? (
+        <p className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-8 text-center text-sm text-slate-600" data-testid="admin-empty">
+          No uploads match these filters. Clear them to see everything.
+        </p>
+      ) : null}
+      {data && data.uploads.length > 0 ? (
+        <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
+          <table className="min-w-full text-left text-sm">
+            <caption className="sr-only">Uploads</caption>
+            <thead className="bg-slate-50 text-slate-600">
+              <tr>
+                <th scope="col" className="px-3 py-2 font-medium">File</th>
+                <th scope="col" className="px-3 py-2 font-medium">Owner</th>
+                <th scope="col" className="px-3 py-2 font-medium">Size</th>
+                <th scope="col" className="px-3 py-2 font-medium">Status</th>
+                <th scope="col" className="px-3 py-2 font-medium">Created</th>
+                <th scope="col" className="px-3 py-2 font-medium"><span className="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-200">
+              {data.uploads.map((u) => (
+                <tr key={u.id} data-testid="admin-upload-row">
+                  <td className="max-w-xs px-3 py-2">
+                    <p className="truncate font-medium" title={u.name}>
+                      {u.name}
+                    </p>
+                    <p className="truncate text-xs text-slate-500" title={u.key}>
+                      {u.type} · {u.key}
+                    </p>
+                  </td>
+                  <td className="px-3 py-2">{u.ownerEmail}</td>
+                  <td className="px-3 py-2 whitespace-nowrap">{formatBytes(u.size)}</td>
+                  <td className="px-3 py-2">
+                    <StatusBadge status={u.status} />
+                    {u.rejectReason ? <p className="mt-1 max-w-xs text-xs text-red-700">{u.rejectReason}</p> : null}
+                    {u.liveShareLinks > 0 ? <p className="mt-1 text-xs text-slate-500">{u.liveShareLinks} live link(s)</p> : null}
+                  </td>
+                  <td className="px-3 py-2 whitespace-nowrap">{formatDate(u.createdAt)}</td>
+                  <td className="px-3 py-2">
+                    <AdminUploadActions id={u.id} name={u.name} status={u.status} liveShareLinks={u.liveShareLinks} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {data?.nextCursor ? (
+        <Link href={nextHref(data.nextCursor)} className={buttonClasses("secondary")}>
+          Next page
+        </Link>
+      ) : null}
+    </section>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="rounded-xl border border-slate-200 bg-white px-4 py-3">
+      <dt className="text-xs text-slate-500">{label}</dt>
+      <dd className="text-lg font-semibold">{value}</dd>
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { AdminUserRow } from "@/components/admin-user-row";
+import { buttonClasses } from "@/components/ui/button";
+import { listUsers } from "@/lib/server/admin";
+import { currentUser } from "@/lib/server/auth";
+import { adminUsersQuerySchema } from "@/lib/validation/admin";
+
+export const metadata: Metadata = { title: "Admin · Users" };
+
+export default async function AdminUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const search = await searchParams;
+  const me = await currentUser();
+  const query = adminUsersQuerySchema.parse({ q: search.q || undefined, cursor: search.cursor || undefined });
+  const { users, nextCursor } = await listUsers(query);
+  return (
+    <section className="space-y-4" aria-labelledby="users-heading">
+      <h2 id="users-heading" className="sr-only">
+        Users
+      </h2>
+      <form method="get" className="flex max-w-md gap-2" aria-label="Search users">
+        <label htmlFor="user-q" className="sr-only">
+          Search users
+        </label>
+        <input id="user-q" name="q" defaultValue={search.q ?? ""} placeholder="Email or name" className="block w-full rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300" />
+        <button type="submit" className={buttonClasses("primary")}>
+          Search
+        </button>
+      </form>
+      {users.length === 0 ? (
+        <p className="text-sm text-slate-600">No users match. Clear the search to see everyone.</p>
+      ) : (
+        <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
+          <table className="min-w-full text-left text-sm">
+            <caption className="sr-only">Users</caption>
+            <thead className="bg-slate-50 text-slate-600">
+              <tr>
+                <th scope="col" className="px-3 py-2 font-medium">User</th>
+                <th scope="col" className="px-3 py-2 font-medium">Usage</th>
+                <th scope="col" className="px-3 py-2 font-medium">Quota</th>
+                <th scope="col" className="px-3 py-2 font-medium">Last active</th>
+                <th scope="col" className="px-3 py-2 font-medium"><span className="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-200">
+              {users.map((u) => (
+                <AdminUserRow key={u.id} user={u} isSelf={u.id === me?.id} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {nextCursor ? (
+        <Link href={`/admin/users?${new URLSearchParams({ ...(search.q ? { q: search.q } : {}), cursor: nextCursor })}`} className={buttonClasses("secondary")}>
+          Next page
+        </Link>
+      ) : null}
+    </section>
+  );
+}

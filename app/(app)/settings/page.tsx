@@ -1,0 +1,26 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { ApiTokens } from "@/components/api-tokens";
+import { listApiTokens } from "@/lib/server/api-tokens";
+import { currentUser } from "@/lib/server/auth";
+import { env } from "@/lib/server/env";
+
+export const metadata: Metadata = { title: "API tokens" };
+
+export default async function SettingsPage() {
+  const user = await currentUser();
+  if (!user) redirect("/sign-in");
+  return (
+    <section className="space-y-4" aria-labelledby="tokens-heading">
+      <div>
+        <h1 id="tokens-heading" className="text-2xl font-semibold tracking-tight">
+          API tokens
+        </h1>
+        <p className="text-sm text-slate-600">
+          Personal tokens let scripts call the API as you: <code className="text-xs">Authorization: Bearer &lt;token&gt;</code>. Only a hash is kept; revoking one stops it at once.
+        </p>
+      </div>
+      <ApiTokens initialTokens={await listApiTokens(user)} appUrl={env().APP_ORIGIN} />
+    </section>
+  );
+}

@@ -1,0 +1,108 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { formatDate } from "@/lib/format";
+import { ApiError, valetApi, type ApiTokenSummary } from "@/lib/upload-client";
+
+const inputClasses = "block w-full rounded-md border-0 px-3 py-2 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
+
+function tokenState(t: ApiTokenSummary): string {
+  if (t.revokedAt) return "Revoked";
+  if (t.expiresAt && Date.parse(t.expiresAt) <= Date.now()) return "Expired";
+  return "Active";
+}
+
+export function ApiTokens({ initialTokens, appUrl }: { initialTokens: ApiTokenSummary[]; appUrl: string }) {
+  const [tokens, setTokens] = useState(initialTokens);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  async function onCreate(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
+    const days = String(form.get("expiresInDays") ?? "");
+    setError(null);
+    try {
+      const token = await valetApi.createToken({ name: String(form.get("name") ?? ""), expiresInDays: days ? Number(days) : null });
+      setSecret(token.secret);
+      formElement.reset();
+      setTokens(await valetApi.listTokens());
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : "Could not create the token.");
+    }
+  }
+
+  async function revoke(id: string) {
+    setError(null);
+    try {
+      await valetApi.revokeToken(id);
+      setTokens(await valetApi.listTokens());
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : "Could not revoke the token.");
+    }
+  }
+
+  return (
+    <div className="space-y-6">
+      <form onSubmit={onCreate} className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-[1fr_12rem_auto] sm:items-end" aria-label="Create an API token">
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">Name</span>
+          <input name="name" required maxLength={100} placeholder="e.g. backup script" className={inputClasses} />
+        </label>
+        <label className="space-y-1 text-sm">
+          <span className="font-medium">Expires</span>
+          <select name="expiresInDays" className={inputClasses} defaultValue="90">
+            <option value="7">in 7 days</option>
+            <option value="30">in 30 days</option>
+            <option value="90">in 90 days</option>
+            <option value="365">in a year</option>
+            <option value="">never</option>
+          </select>
+        </label>
+        <Button type="submit">Create token</Button>
+      </form>
+      {error ? <Alert>{error}</Alert> : null}
+      {secret ? (
+        <div className="space-y-2 rounded-xl border border-indigo-200 bg-indigo-50 p-4" role="status">
+          <p className="text-sm text-indigo-900">Copy this token now: it is shown only once. Use it as a Bearer token, or with the command-line uploader:</p>
+          <label htmlFor="new-token" className="sr-only">
+            New API token
+          </label>
+          <input id="new-token" readOnly value={secret} className={`${inputClasses} bg-white font-mono`} onFocus={(e) => e.currentTarget.select()} />
+          <pre className="overflow-x-auto rounded-md bg-white p-2 text-xs ring-1 ring-indigo-100">
+            VALET_URL={appUrl} VALET_TOKEN={secret.slice(0, 12)}… npm run upload -- ./file.pdf
+          </pre>
+        </div>
+      ) : null}
+      {tokens.length === 0 ? (
+        <p className="text-sm text-slate-600" data-testid="tokens-empty">
+          No tokens yet. Create one to use the API from scripts or the command-line uploader.
+        </p>
+      ) : (
+        <ul className="divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white" aria-label="Your API tokens">
+          {tokens.map((t) => (
+            <li key={t.id} className="flex flex-col gap-2 px-4 py-3 sm:flex-row sm:items-center sm:justify-between" data-testid="token-row">
+              <div>
+                <p className="font-medium">
+                  {t.name} <span className="font-mono text-xs text-slate-500">{t.prefix}…</span>
+                </p>
+                <p className="text-xs text-slate-600">
+                  {tokenState(t)} · created {formatDate(t.createdAt)} · {t.expiresAt ? `expires ${formatDate(t.expiresAt)}` : "never expires"} ·{" "}
+                  {t.lastUsedAt ? `last used ${formatDate(t.lastUsedAt)}` : "never used"}
+                </p>
+              </div>
+              {tokenState(t) === "Active" ? (
+                <Button variant="danger" onClick={() => void revoke(t.id)} aria-label={`Revoke token ${t.name}`}>
+                  Revoke
+                </Button>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

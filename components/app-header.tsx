@@ -1,0 +1,48 @@
+import Link from "next/link";
+import { Logo } from "@/components/logo";
+import { buttonClasses } from "@/components/ui/button";
+import { signOut } from "@/lib/server/auth";
+import type { SessionUser } from "@/lib/server/users";
+
+export function AppHeader({ user }: { user: SessionUser }) {
+  async function signOutAction() {
+    "use server";
+    await signOut({ redirectTo: "/sign-in" });
+  }
+  const link = "rounded-md px-2 py-1 text-sm font-medium text-slate-700 hover:bg-slate-100";
+  return (
+    <header className="border-b border-slate-200 bg-white">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
+        <div className="flex items-center gap-4">
+          <Link href="/files" aria-label="Valet home">
+            <Logo />
+          </Link>
+          <nav aria-label="Main" className="flex items-center gap-1">
+            <Link href="/files" className={link}>
+              My files
+            </Link>
+            <Link href="/settings" className={link}>
+              API tokens
+            </Link>
+            {user.role === "ADMIN" ? (
+              <Link href="/admin" className={link}>
+                Admin
+              </Link>
+            ) : null}
+          </nav>
+        </div>
+        <div className="flex items-center gap-3">
+          <span className="hidden text-sm text-slate-600 md:inline" data-testid="current-user">
+            {user.name ? `${user.name} · ` : ""}
+            {user.email}
+          </span>
+          <form action={signOutAction}>
+            <button type="submit" className={buttonClasses("secondary")}>
+              Sign out
+            </button>
+          </form>
+        </div>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,61 @@
+import { expect, test } from "@playwright/test";
+import pg from "pg";
+import { gradientPng, newEmail, screenshot, signUp, textOfSize, uploadThroughDashboard } from "./helpers";
+
+async function promoteToAdmin(email: string) {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  await client.query(`UPDATE "User" SET role = 'ADMIN' WHERE email = $1`, [email]);
+  await client.end();
+}
+
+test("an admin searches, filters and deletes uploads; a normal user gets 403", async ({ page, browser }) => {
+  const ownerEmail = newEmail();
+  await signUp(page, ownerEmail, "Ordinary User");
+  await uploadThroughDashboard(page, [
+    { name: "quarterly-report.txt", mimeType: "text/plain", buffer: textOfSize(2048, "q") },
+    { name: "team-photo.png", mimeType: "image/png", buffer: gradientPng(64, 48) },
+  ]);
+  // No Admin link, and the console itself answers 403.
+  await expect(page.getByRole("link", { name: "Admin" })).toHaveCount(0);
+  const refused = await page.goto("/admin");
+  expect(refused?.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "You don't have access to this page" })).toBeVisible();
+
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  const adminEmail = newEmail();
+  await signUp(admin, adminEmail, "Ada Admin");
+  await promoteToAdmin(adminEmail);
+  await admin.reload();
+  await admin.getByRole("link", { name: "Admin" }).click();
+  await expect(admin.getByRole("heading", { name: "Admin" })).toBeVisible();
+
+  await admin.getByLabel("Owner email").fill(ownerEmail);
+  await admin.getByRole("button", { name: "Search" }).click();
+  const rows = admin.getByTestId("admin-upload-row");
+  await expect(rows).toHaveCount(2);
+  await admin.getByLabel("Type").fill("image/png");
+  await admin.getByRole("button", { name: "Search" }).click();
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("team-photo.png");
+  await screenshot(admin, "admin-uploads");
+
+  await admin.getByRole("button", { name: "Delete team-photo.png" }).click();
+  await admin.getByRole("button", { name: "Confirm delete team-photo.png" }).click();
+  await expect(rows.first()).toContainText("deleted");
+
+  await admin.getByRole("link", { name: "Audit log" }).click();
+  await admin.getByLabel("Actor").fill(adminEmail);
+  await admin.getByRole("button", { name: "Filter" }).click();
+  await expect(admin.getByTestId("audit-row").filter({ hasText: "file.deleted" })).toHaveCount(1);
+
+  await admin.getByRole("link", { name: "Users" }).click();
+  await admin.getByRole("textbox", { name: "Search users" }).fill(ownerEmail);
+  await admin.getByRole("button", { name: "Search" }).click();
+  await expect(admin.getByTestId("admin-user-row")).toContainText("1 file(s)");
+  await adminContext.close();
+
+  await page.goto("/files");
+  await expect(page.getByTestId("file-row")).toHaveCount(1);
+});
