@@ -7,7 +7,9 @@
 #   scripts/ceph-rgw.sh stop DIR           SIGTERM to rgw, osd, mon (by the PIDs recorded in DIR)
 #
 # Ports come from the environment: RGW_PORT (S3 endpoint), RGW_MON_PORT, RGW_OSD_PORT_MIN (9 ports
-# from there). The S3 user's keys: RGW_ACCESS_KEY / RGW_SECRET_KEY.
+# from there). The S3 user's keys: RGW_ACCESS_KEY / RGW_SECRET_KEY. Objects live in RAM (memstore)
+# unless RGW_OBJECTSTORE=bluestore, which keeps them in a sparse file of RGW_BLOCK_BYTES under DIR
+# (for the benchmarks' GiB-sized uploads).
 set -euo pipefail
 
 cmd=${1:-}
@@ -42,6 +44,25 @@ start_daemon() { # name, then the command; records the PID in $D/run/<name>.pid
   local name=$1; shift
   "$@" >>"$D/log/$name.out" 2>&1 &
   echo $! >"$D/run/$name.pid"
+}
+
+osd_store_settings() {
+  if [ "${RGW_OBJECTSTORE:-memstore}" = bluestore ]; then
+    cat <<STORE
+osd_objectstore = bluestore
+bluestore_block_create = true
+bluestore_block_size = ${RGW_BLOCK_BYTES:-42949672960}
+osd_memory_target = 1073741824
+bluestore_cache_autotune = false
+bluestore_cache_size = 268435456
+STORE
+  else
+    cat <<STORE
+osd_objectstore = memstore
+# memstore keeps objects in RAM: sized for the test data (the largest test file is 30 MiB).
+memstore_device_bytes = 2147483648
+STORE
+  fi
 }
 
 start() {
@@ -95,10 +116,8 @@ mon_data = $D/mon/\$cluster-\$id
 
 [osd]
 osd_data = $D/osd/\$cluster-\$id
-osd_objectstore = memstore
-# memstore keeps objects in RAM: sized for the test data (the largest test file is 24 MiB).
-memstore_device_bytes = 2147483648
 osd_max_object_size = 134217728
+$(osd_store_settings)
 
 [client.rgw.a]
 rgw_frontends = beast endpoint=127.0.0.1:$RGW_PORT
