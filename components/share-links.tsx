@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { Table } from "@/components/ui/table";
 import { formatDate } from "@/lib/format";
 import { DAY_SECONDS, DEFAULT_SHARE_TTL_SECONDS, HOUR_SECONDS, SHARE_EXPIRY_PRESETS, SHARE_STATUS_LABELS } from "@/lib/share-policy";
 import { ApiError, valetApi, type ShareSummary } from "@/lib/upload-client";
@@ -153,43 +154,28 @@ export function ShareLinks({ fileId, fileName, initialShares, maxTtlSeconds }: {
           No links yet. Create one above to let someone without an account download this file.
         </p>
       ) : (
-        <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
-          <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">Share links for {fileName}</caption>
-            <thead className="bg-slate-50 text-slate-600">
-              <tr>
-                <th scope="col" className="px-4 py-2 font-medium">Created</th>
-                <th scope="col" className="px-4 py-2 font-medium">Expires</th>
-                <th scope="col" className="px-4 py-2 font-medium">Downloads</th>
-                <th scope="col" className="px-4 py-2 font-medium">Password</th>
-                <th scope="col" className="px-4 py-2 font-medium">Status</th>
-                <th scope="col" className="px-4 py-2 font-medium"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-200">
-              {shares.map((share) => (
-                <tr key={share.id} data-testid="share-row">
-                  <td className="px-4 py-2 whitespace-nowrap">{formatDate(share.createdAt)}</td>
-                  <td className="px-4 py-2 whitespace-nowrap">{formatDate(share.expiresAt)}</td>
-                  <td className="px-4 py-2">
-                    {share.downloadCount} / {share.maxDownloads ?? "∞"}
-                  </td>
-                  <td className="px-4 py-2">{share.hasPassword ? "Yes" : "No"}</td>
-                  <td className="px-4 py-2">
-                    <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${STATUS_STYLES[share.status]}`}>{SHARE_STATUS_LABELS[share.status]}</span>
-                  </td>
-                  <td className="px-4 py-2 text-right">
-                    {share.status === "active" ? (
-                      <Button variant="danger" onClick={() => void revoke(share)} aria-label={`Revoke link created ${formatDate(share.createdAt)}`}>
-                        Revoke
-                      </Button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption={`Share links for ${fileName}`} headers={["Created", "Expires", "Downloads", "Password", "Status", ""]}>
+          {shares.map((share) => (
+            <tr key={share.id} data-testid="share-row">
+              <td className="px-3 py-2 whitespace-nowrap">{formatDate(share.createdAt)}</td>
+              <td className="px-3 py-2 whitespace-nowrap">{formatDate(share.expiresAt)}</td>
+              <td className="px-3 py-2">
+                {share.downloadCount} / {share.maxDownloads ?? "∞"}
+              </td>
+              <td className="px-3 py-2">{share.hasPassword ? "Yes" : "No"}</td>
+              <td className="px-3 py-2">
+                <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${STATUS_STYLES[share.status]}`}>{SHARE_STATUS_LABELS[share.status]}</span>
+              </td>
+              <td className="px-3 py-2 text-right">
+                {share.status === "active" ? (
+                  <Button variant="danger" onClick={() => void revoke(share)} aria-label={`Revoke link created ${formatDate(share.createdAt)}`}>
+                    Revoke
+                  </Button>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </section>
   );

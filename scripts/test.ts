@@ -6,17 +6,15 @@
 //   4. integration tests (HTTP API + storage refusals), then Playwright e2e in Debian Chromium
 //   5. the dev-mode smoke test (`npm run dev` on PGlite + s3rver)
 // Everything it starts it stops by PID, also on Ctrl-C or failure.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { migrate } from "./migrate";
-import { freePort, httpAnswers, run, stopChild, waitUntil } from "./lib/process";
+import { freePort, run, stopChild, waitUntil } from "./lib/process";
+import { createDatabase, startRgw } from "./lib/services";
 
 const ROOT = path.resolve(__dirname, "..");
-const PG_ADMIN_URL = process.env.VALET_TEST_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const BIN = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
 const only = new Set((process.env.VALET_TEST_ONLY ?? "unit,integration,e2e,smoke").split(","));
 
@@ -35,40 +33,16 @@ async function stage(name: string, fn: () => Promise<number>): Promise<boolean> 
   return code === 0;
 }
 
-async function startCeph(work: string): Promise<Record<string, string>> {
-  const [rgwPort, monPort] = [await freePort(), await freePort()];
-  const osdPortMin = 20_000 + Math.floor(Math.random() * 20_000);
-  const dir = path.join(work, "ceph");
-  const env = { ...process.env, RGW_PORT: String(rgwPort), RGW_MON_PORT: String(monPort), RGW_OSD_PORT_MIN: String(osdPortMin) };
-  cleanups.push(async () => {
-    spawnSync("bash", [path.join(ROOT, "scripts/ceph-rgw.sh"), "stop", dir], { stdio: "inherit", env });
-  });
-  const started = spawnSync("bash", [path.join(ROOT, "scripts/ceph-rgw.sh"), "start", dir], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (started.status !== 0) throw new Error(`Ceph RGW did not start (exit ${started.status}); logs in ${dir}/log`);
-  return Object.fromEntries(
-    started.stdout
-      .trim()
-      .split("\n")
-      .map((line) => line.split("=", 2) as [string, string]),
-  );
+async function startCeph(work: string) {
+  const rgw = await startRgw(path.join(work, "ceph"));
+  cleanups.push(rgw.stop);
+  return rgw.s3;
 }
 
-async function createDatabase(): Promise<string> {
-  const name = `valet_test_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  });
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  await migrate(url.toString(), () => undefined);
-  return url.toString();
+async function newDatabase(): Promise<string> {
+  const db = await createDatabase("valet_test");
+  cleanups.push(db.stop);
+  return db.url;
 }
 
 async function startApp(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
@@ -89,7 +63,7 @@ async function main(): Promise<number> {
 
   if (only.has("integration") || only.has("e2e")) {
     console.log("\n=== services: Ceph RGW, PostgreSQL, app ===");
-    const [s3, databaseUrl, port] = await Promise.all([startCeph(work), createDatabase(), freePort()]);
+    const [s3, databaseUrl, port] = await Promise.all([startCeph(work), newDatabase(), freePort()]);
     const appUrl = `http://localhost:${port}`;
     const appEnv: NodeJS.ProcessEnv = {
       ...baseEnv,

@@ -24,11 +24,6 @@ export async function waitUntil(what: string, probe: () => Promise<boolean>, tim
   }
 }
 
-export async function httpAnswers(url: string): Promise<boolean> {
-  const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5_000) });
-  return response.status < 500;
-}
-
 /** Runs a command to completion with inherited output; resolves with its exit code. */
 export function run(command: string, args: string[], options: SpawnOptions = {}): Promise<number> {
   return new Promise((resolve, reject) => {

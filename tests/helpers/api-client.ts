@@ -67,6 +67,15 @@ export class ApiClient {
     return [...this.cookies.keys()].some((name) => name.endsWith("authjs.session-token"));
   }
 
+  /** The Cookie header this client sends. */
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  cookieList(): Array<[string, string]> {
+    return [...this.cookies];
+  }
+
   /** The same session, address and token, talking to another app instance. */
   on(baseUrl: string): ApiClient {
     const twin = new ApiClient(baseUrl);

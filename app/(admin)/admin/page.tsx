@@ -4,6 +4,7 @@ import { ZodError } from "zod";
 import { AdminUploadActions } from "@/components/admin-upload-actions";
 import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
+import { Table } from "@/components/ui/table";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { AppError } from "@/lib/errors";
 import { formatBytes, formatDate } from "@/lib/format";
@@ -145,46 +146,31 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
         </p>
       ) : null}
       {data && data.uploads.length > 0 ? (
-        <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
-          <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">Uploads</caption>
-            <thead className="bg-slate-50 text-slate-600">
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">File</th>
-                <th scope="col" className="px-3 py-2 font-medium">Owner</th>
-                <th scope="col" className="px-3 py-2 font-medium">Size</th>
-                <th scope="col" className="px-3 py-2 font-medium">Status</th>
-                <th scope="col" className="px-3 py-2 font-medium">Created</th>
-                <th scope="col" className="px-3 py-2 font-medium"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-200">
-              {data.uploads.map((u) => (
-                <tr key={u.id} data-testid="admin-upload-row">
-                  <td className="max-w-xs px-3 py-2">
-                    <p className="truncate font-medium" title={u.name}>
-                      {u.name}
-                    </p>
-                    <p className="truncate text-xs text-slate-500" title={u.key}>
-                      {u.type} · {u.key}
-                    </p>
-                  </td>
-                  <td className="px-3 py-2">{u.ownerEmail}</td>
-                  <td className="px-3 py-2 whitespace-nowrap">{formatBytes(u.size)}</td>
-                  <td className="px-3 py-2">
-                    <StatusBadge status={u.status} />
-                    {u.rejectReason ? <p className="mt-1 max-w-xs text-xs text-red-700">{u.rejectReason}</p> : null}
-                    {u.liveShareLinks > 0 ? <p className="mt-1 text-xs text-slate-500">{u.liveShareLinks} live link(s)</p> : null}
-                  </td>
-                  <td className="px-3 py-2 whitespace-nowrap">{formatDate(u.createdAt)}</td>
-                  <td className="px-3 py-2">
-                    <AdminUploadActions id={u.id} name={u.name} status={u.status} liveShareLinks={u.liveShareLinks} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption="Uploads" headers={["File", "Owner", "Size", "Status", "Created", ""]}>
+          {data.uploads.map((u) => (
+            <tr key={u.id} data-testid="admin-upload-row">
+              <td className="max-w-xs px-3 py-2">
+                <p className="truncate font-medium" title={u.name}>
+                  {u.name}
+                </p>
+                <p className="truncate text-xs text-slate-500" title={u.key}>
+                  {u.type} · {u.key}
+                </p>
+              </td>
+              <td className="px-3 py-2">{u.ownerEmail}</td>
+              <td className="px-3 py-2 whitespace-nowrap">{formatBytes(u.size)}</td>
+              <td className="px-3 py-2">
+                <StatusBadge status={u.status} />
+                {u.rejectReason ? <p className="mt-1 max-w-xs text-xs text-red-700">{u.rejectReason}</p> : null}
+                {u.liveShareLinks > 0 ? <p className="mt-1 text-xs text-slate-500">{u.liveShareLinks} live link(s)</p> : null}
+              </td>
+              <td className="px-3 py-2 whitespace-nowrap">{formatDate(u.createdAt)}</td>
+              <td className="px-3 py-2">
+                <AdminUploadActions id={u.id} name={u.name} status={u.status} liveShareLinks={u.liveShareLinks} />
+              </td>
+            </tr>
+          ))}
+        </Table>
       ) : null}
       {data?.nextCursor ? (
         <Link href={nextHref(data.nextCursor)} className={buttonClasses("secondary")}>

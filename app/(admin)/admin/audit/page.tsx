@@ -3,6 +3,7 @@ import Link from "next/link";
 import { ZodError } from "zod";
 import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
+import { Table } from "@/components/ui/table";
 import { formatDate } from "@/lib/format";
 import { listAudit } from "@/lib/server/admin";
 import { adminAuditQuerySchema } from "@/lib/validation/admin";
@@ -62,44 +63,30 @@ export default async function AdminAuditPage({ searchParams }: { searchParams: P
       {error ? <Alert>{error}</Alert> : null}
       {data && data.events.length === 0 ? <p className="text-sm text-slate-600">Nothing recorded matches these filters.</p> : null}
       {data && data.events.length > 0 ? (
-        <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
-          <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">Audit events</caption>
-            <thead className="bg-slate-50 text-slate-600">
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">When</th>
-                <th scope="col" className="px-3 py-2 font-medium">Action</th>
-                <th scope="col" className="px-3 py-2 font-medium">Actor</th>
-                <th scope="col" className="px-3 py-2 font-medium">Object</th>
-                <th scope="col" className="px-3 py-2 font-medium">From</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-200">
-              {data.events.map((e) => (
-                <tr key={e.id} data-testid="audit-row">
-                  <td className="px-3 py-2 whitespace-nowrap">{formatDate(e.createdAt)}</td>
-                  <td className="px-3 py-2 font-mono text-xs">{e.action}</td>
-                  <td className="px-3 py-2">
-                    {e.actorEmail ?? (e.shareLinkId ? "share link" : "—")}
-                    {e.actorTokenId ? <span className="block text-xs text-slate-500">via API token</span> : null}
-                  </td>
-                  <td className="max-w-xs px-3 py-2">
-                    <p className="truncate text-xs" title={e.key ?? undefined}>
-                      {e.key ?? e.uploadId ?? "—"}
-                    </p>
-                    {e.detail ? <p className="truncate font-mono text-xs text-slate-500">{JSON.stringify(e.detail)}</p> : null}
-                  </td>
-                  <td className="px-3 py-2 text-xs">
-                    {e.ip ?? "—"}
-                    <span className="block max-w-[12rem] truncate text-slate-500" title={e.userAgent ?? undefined}>
-                      {e.userAgent ?? ""}
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption="Audit events" headers={["When", "Action", "Actor", "Object", "From"]}>
+          {data.events.map((e) => (
+            <tr key={e.id} data-testid="audit-row">
+              <td className="px-3 py-2 whitespace-nowrap">{formatDate(e.createdAt)}</td>
+              <td className="px-3 py-2 font-mono text-xs">{e.action}</td>
+              <td className="px-3 py-2">
+                {e.actorEmail ?? (e.shareLinkId ? "share link" : "—")}
+                {e.actorTokenId ? <span className="block text-xs text-slate-500">via API token</span> : null}
+              </td>
+              <td className="max-w-xs px-3 py-2">
+                <p className="truncate text-xs" title={e.key ?? undefined}>
+                  {e.key ?? e.uploadId ?? "—"}
+                </p>
+                {e.detail ? <p className="truncate font-mono text-xs text-slate-500">{JSON.stringify(e.detail)}</p> : null}
+              </td>
+              <td className="px-3 py-2 text-xs">
+                {e.ip ?? "—"}
+                <span className="block max-w-[12rem] truncate text-slate-500" title={e.userAgent ?? undefined}>
+                  {e.userAgent ?? ""}
+                </span>
+              </td>
+            </tr>
+          ))}
+        </Table>
       ) : null}
       {data?.nextCursor ? (
         <Link href={nextHref(data.nextCursor)} className={buttonClasses("secondary")}>

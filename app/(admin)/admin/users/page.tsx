@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AdminUserRow } from "@/components/admin-user-row";
 import { buttonClasses } from "@/components/ui/button";
+import { Table } from "@/components/ui/table";
 import { listUsers } from "@/lib/server/admin";
 import { currentUser } from "@/lib/server/auth";
 import { adminUsersQuerySchema } from "@/lib/validation/admin";
@@ -30,25 +31,11 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
       {users.length === 0 ? (
         <p className="text-sm text-slate-600">No users match. Clear the search to see everyone.</p>
       ) : (
-        <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
-          <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">Users</caption>
-            <thead className="bg-slate-50 text-slate-600">
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">User</th>
-                <th scope="col" className="px-3 py-2 font-medium">Usage</th>
-                <th scope="col" className="px-3 py-2 font-medium">Quota</th>
-                <th scope="col" className="px-3 py-2 font-medium">Last active</th>
-                <th scope="col" className="px-3 py-2 font-medium"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-200">
-              {users.map((u) => (
-                <AdminUserRow key={u.id} user={u} isSelf={u.id === me?.id} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption="Users" headers={["User", "Usage", "Quota", "Last active", ""]}>
+          {users.map((u) => (
+            <AdminUserRow key={u.id} user={u} isSelf={u.id === me?.id} />
+          ))}
+        </Table>
       )}
       {nextCursor ? (
         <Link href={`/admin/users?${new URLSearchParams({ ...(search.q ? { q: search.q } : {}), cursor: nextCursor })}`} className={buttonClasses("secondary")}>

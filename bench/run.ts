@@ -1,0 +1,284 @@
+// `npm run bench [-- --quick] [-- --no-build]`: is the app out of the data path, and how fast does
+// it hand out keys? Starts Ceph RGW (file-backed BlueStore), a database on the machine's
+// PostgreSQL, a production build of the app behind a byte-counting proxy, and a baseline upload
+// server without valet keys; prints a markdown table and writes bench/results.json. Every figure
+// is compared with its baseline from the same run.
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import autocannon from "autocannon";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { chromium } from "@playwright/test";
+import { GiB, MiB } from "../lib/units";
+import { freePort, run, stopChild, waitUntil } from "../scripts/lib/process";
+import { createDatabase, startRgw } from "../scripts/lib/services";
+import { ApiClient } from "../tests/helpers/api-client";
+import { measure, startCountingProxy } from "./harness";
+import { measureSigning } from "./signing";
+import { payload, valetUpload } from "./valet-client";
+
+const ROOT = path.resolve(__dirname, "..");
+const QUICK = process.argv.includes("--quick");
+const SIZE = QUICK ? 64 * MiB : GiB;
+const CONCURRENT = QUICK ? 2 : 8;
+const BROWSER_SIZE = QUICK ? 32 * MiB : 512 * MiB;
+const LOAD_SECONDS = QUICK ? 3 : 10;
+const BUCKET = "valet-bench";
+
+const cleanups: Array<() => Promise<void>> = [];
+const log = (line: string) => console.error(`bench: ${line}`);
+const mib = (bytes: number) => bytes / MiB;
+
+async function startServices(work: string) {
+  const [appPort, proxyAppPort] = [await freePort(), await freePort()];
+  log("starting Ceph RGW (BlueStore)");
+  const rgw = await startRgw(path.join(work, "ceph"), { RGW_OBJECTSTORE: "bluestore", RGW_BLOCK_BYTES: String(40 * GiB) });
+  cleanups.push(rgw.stop);
+  const { s3 } = rgw;
+  const db = await createDatabase("valet_bench");
+  cleanups.push(db.stop);
+  const dbUrl = db.url;
+
+  const appProxy = await startCountingProxy(appPort);
+  cleanups.push(() => appProxy.close());
+  const appUrl = `http://localhost:${appProxy.port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    DATABASE_URL: dbUrl,
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    APP_URL: appUrl,
+    AUTH_URL: appUrl,
+    S3_ENDPOINT: s3.S3_ENDPOINT,
+    S3_ACCESS_KEY_ID: s3.S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY: s3.S3_SECRET_ACCESS_KEY,
+    S3_BUCKET: BUCKET,
+    S3_SETUP_BUCKET: "true",
+    MAX_UPLOAD_BYTES: String(5 * GiB),
+    QUOTA_BYTES: String(1024 * GiB),
+    // The load test is about signing throughput, not about the limits.
+    RATE_LIMIT_SIGN_PER_MINUTE: "100000000",
+    RATE_LIMIT_RESERVE_PER_MINUTE: "100000",
+  };
+  if (!process.argv.includes("--no-build")) {
+    log("building the app");
+    if ((await run(path.join(ROOT, "node_modules/.bin/next"), ["build"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] })) !== 0) throw new Error("next build failed");
+  }
+  const app = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "--port", String(appPort)], { cwd: ROOT, env, stdio: "ignore", detached: true });
+  cleanups.push(() => stopChild(app));
+  await waitUntil("the app", async () => (await fetch(`http://127.0.0.1:${appPort}/api/health`)).ok, 60_000);
+
+  const proxyApp = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "bench/proxy-app.ts")], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(proxyAppPort) },
+    stdio: "ignore",
+    detached: true,
+  });
+  cleanups.push(() => stopChild(proxyApp));
+  const proxyAppCounter = await startCountingProxy(proxyAppPort);
+  cleanups.push(() => proxyAppCounter.close());
+  await waitUntil("the baseline upload server", async () => (await fetch(`http://127.0.0.1:${proxyAppPort}/`, { method: "GET" })).status > 0, 30_000);
+
+  const storageClient = new S3Client({
+    endpoint: s3.S3_ENDPOINT,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.S3_ACCESS_KEY_ID!, secretAccessKey: s3.S3_SECRET_ACCESS_KEY! },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  return { app, appPort, appUrl, appProxy, proxyApp, proxyAppCounter, storageClient };
+}
+
+/** Empties the bucket between scenarios so BlueStore reuses its space. */
+async function emptyBucket(client: S3Client) {
+  for (;;) {
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: 1000 }));
+    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
+    if (keys.length === 0) return;
+    await client.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys } }));
+  }
+}
+
+/** The baseline's upload: the bytes go to the app server, which streams them to storage. */
+async function proxyUpload(port: number, size: number, block: Buffer) {
+  let sent = 0;
+  const body = new Readable({
+    read() {
+      if (sent >= size) return void this.push(null);
+      const n = Math.min(block.length, size - sent);
+      sent += n;
+      this.push(block.subarray(0, n));
+    },
+  });
+  const res = await fetch(`http://127.0.0.1:${port}/upload?name=bench.bin`, {
+    method: "PUT",
+    headers: { "content-type": "application/zip", "content-length": String(size) },
+    body: Readable.toWeb(body) as unknown as BodyInit,
+    duplex: "half",
+  } as RequestInit);
+  if (res.status !== 201) throw new Error(`baseline upload failed: ${res.status} ${await res.text()}`);
+}
+
+async function loadTest(url: string, cookie: string, body: unknown) {
+  const result = await autocannon({
+    url,
+    method: "POST",
+    connections: 32,
+    duration: LOAD_SECONDS,
+    headers: { "content-type": "application/json", cookie },
+    body: JSON.stringify(body),
+  });
+  if (result.non2xx > 0) throw new Error(`${result.non2xx} sign requests failed under load`);
+  return { requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99 };
+}
+
+async function main() {
+  const work = await mkdtemp(path.join(os.tmpdir(), "valet-bench-"));
+  cleanups.push(() => rm(work, { recursive: true, force: true }));
+  const services = await startServices(work);
+  const { app, appProxy, proxyApp, proxyAppCounter, storageClient } = services;
+  const block = payload(8 * MiB);
+
+  const client = new ApiClient(services.appUrl);
+  const email = `bench-${randomBytes(4).toString("hex")}@valet.test`;
+  await client.signUp(email, "bench password 1");
+  if (!(await client.signIn(email, "bench password 1"))) throw new Error("sign-in failed");
+
+  log(`1–2. data path: ${mib(SIZE)} MiB through the valet flow and through the baseline`);
+  appProxy.reset();
+  const valet = await measure(app.pid!, () => valetUpload(client, { name: "bench.zip", size: SIZE, type: "application/zip", block }));
+  const valetAppBytes = appProxy.bytesIn();
+  await emptyBucket(storageClient);
+  proxyAppCounter.reset();
+  const proxied = await measure(proxyApp.pid!, () => proxyUpload(proxyAppCounter.port, SIZE, block));
+  const proxyAppBytes = proxyAppCounter.bytesIn();
+  await emptyBucket(storageClient);
+
+  log("3. key issuance: load on POST /api/uploads/:id/sign, and server time per URL");
+  const reservation = (await client.json("POST", "/api/uploads", { name: "load.zip", size: 5 * GiB, type: "application/zip" })).body.upload;
+  const create = (await client.json("POST", `/api/uploads/${reservation.id}/sign`, { method: "POST", key: reservation.key })).body;
+  const uploadId = /<UploadId>([^<]+)</.exec(await (await fetch(create.url, { method: "POST", headers: create.headers })).text())![1]!;
+  const part = (n: number) => ({ method: "PUT", key: reservation.key, uploadId, partNumber: n });
+  const sessionCookie = client.cookieHeader();
+  const signUrl = `http://127.0.0.1:${services.appPort}/api/uploads/${reservation.id}/sign`;
+  await loadTest(signUrl, sessionCookie, part(1)); // pins the uploadId and warms up
+  const single = await loadTest(signUrl, sessionCookie, part(1));
+  const batch = await loadTest(signUrl, sessionCookie, { requests: Array.from({ length: 100 }, (_, i) => part(i + 1)) });
+  const signing = await measureSigning(QUICK);
+
+  log(`4. browser: ${mib(BROWSER_SIZE)} MiB through the Uppy Dashboard in Chromium, and the same file with the SDK`);
+  const file = path.join(work, "browser-upload.zip");
+  const fileBytes = Buffer.alloc(BROWSER_SIZE);
+  for (let i = 0; i < BROWSER_SIZE; i += block.length) block.copy(fileBytes, i, 0, Math.min(block.length, BROWSER_SIZE - i));
+  await writeFile(file, fileBytes);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  cleanups.push(() => browser.close());
+  const context = await browser.newContext({ baseURL: services.appUrl });
+  await context.addCookies(client.cookieList().map(([name, value]) => ({ name, value, url: services.appUrl })));
+  const page = await context.newPage();
+  await page.goto("/files");
+  await page.locator(".uppy-Dashboard-input").first().setInputFiles(file);
+  const browserStarted = performance.now();
+  await page.getByRole("button", { name: /Upload 1 file/ }).click();
+  await page.getByTestId("file-row").filter({ hasText: "browser-upload.zip" }).waitFor({ timeout: 30 * 60_000 });
+  const browserSeconds = (performance.now() - browserStarted) / 1000;
+  await browser.close();
+  await emptyBucket(storageClient);
+  const sdkStarted = performance.now();
+  // The same geometry as the browser: 8 MiB parts, one at a time.
+  await new Upload({ client: storageClient, params: { Bucket: BUCKET, Key: "sdk/browser-upload.zip", Body: createReadStream(file) }, partSize: 8 * MiB, queueSize: 1 }).done();
+  const sdkSeconds = (performance.now() - sdkStarted) / 1000;
+  await emptyBucket(storageClient);
+
+  log(`5. concurrency: ${CONCURRENT} × ${mib(SIZE)} MiB at once, valet flow and baseline`);
+  const manyValet = await measure(app.pid!, () => Promise.all(Array.from({ length: CONCURRENT }, (_, i) => valetUpload(client, { name: `c${i}.zip`, size: SIZE, type: "application/zip", block }))));
+  await emptyBucket(storageClient);
+  const manyProxy = await measure(proxyApp.pid!, () => Promise.all(Array.from({ length: CONCURRENT }, () => proxyUpload(proxyAppCounter.port, SIZE, block))));
+  await emptyBucket(storageClient);
+
+  const results = {
+    quick: QUICK,
+    machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / GiB), node: process.version, platform: `${os.type()} ${os.release()}` },
+    uploadBytes: SIZE,
+    appBytesPerUploadedByte: valetAppBytes / SIZE,
+    proxyAppBytesPerUploadedByte: proxyAppBytes / SIZE,
+    appCpuSeconds: valet.cpuSeconds,
+    proxyCpuSeconds: proxied.cpuSeconds,
+    appPeakRssMiB: mib(valet.rssPeakBytes),
+    proxyPeakRssMiB: mib(proxied.rssPeakBytes),
+    valetWallSeconds: valet.seconds,
+    proxyWallSeconds: proxied.seconds,
+    appRequests: valet.result.appRequests,
+    appRequestsPerGiB: valet.result.appRequests * (SIZE === GiB ? 1 : NaN),
+    signSingleRps: single.requestsPerSecond,
+    signSingleP50Ms: single.p50Ms,
+    signSingleP99Ms: single.p99Ms,
+    signBatchRps: batch.requestsPerSecond,
+    signBatchP50Ms: batch.p50Ms,
+    signBatchP99Ms: batch.p99Ms,
+    signBatchUrlsPerSecond: batch.requestsPerSecond * 100,
+    ...signing,
+    browserSeconds,
+    sdkSeconds,
+    browserBytes: BROWSER_SIZE,
+    browserVsSdkThroughputRatio: sdkSeconds / browserSeconds,
+    concurrentUploads: CONCURRENT,
+    appRssGrowthMiB: mib(manyValet.rssPeakBytes - manyValet.rssBeforeBytes),
+    proxyRssGrowthMiB: mib(manyProxy.rssPeakBytes - manyProxy.rssBeforeBytes),
+    appCpuSecondsConcurrent: manyValet.cpuSeconds,
+    proxyCpuSecondsConcurrent: manyProxy.cpuSeconds,
+  };
+  if (QUICK) results.appRequestsPerGiB = Number.NaN;
+  printTable(results);
+  const out = path.join(ROOT, QUICK ? "bench/results.quick.json" : "bench/results.json");
+  await writeFile(out, `${JSON.stringify(results, (_, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2)}\n`);
+  log(`wrote ${path.relative(ROOT, out)}`);
+}
+
+function printTable(r: Record<string, any>) {
+  const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
+  const rows: Array<[string, string, string, string, string]> = [
+    ["App bytes received per uploaded byte", f(r.appBytesPerUploadedByte, 6), f(r.proxyAppBytesPerUploadedByte, 4), f(r.appBytesPerUploadedByte / r.proxyAppBytesPerUploadedByte, 6), `≤ 0.001 vs 1.0: ${r.appBytesPerUploadedByte <= 0.001 ? "met" : "missed"}`],
+    [`App CPU seconds, one ${f(r.uploadBytes / MiB, 0)} MiB upload`, f(r.appCpuSeconds), f(r.proxyCpuSeconds), f(r.appCpuSeconds / r.proxyCpuSeconds, 3), ""],
+    ["App peak RSS, MiB", f(r.appPeakRssMiB, 0), f(r.proxyPeakRssMiB, 0), f(r.appPeakRssMiB / r.proxyPeakRssMiB), ""],
+    ["Wall time, s", f(r.valetWallSeconds), f(r.proxyWallSeconds), f(r.valetWallSeconds / r.proxyWallSeconds), ""],
+    ["App requests for the upload", String(r.appRequests), "1", "", `≤ 12 per GiB: ${r.appRequests <= 12 ? "met" : "missed"}`],
+    ["Sign, 1 URL: req/s · p50 · p99 ms", `${f(r.signSingleRps, 0)} · ${f(r.signSingleP50Ms, 0)} · ${f(r.signSingleP99Ms, 0)}`, "", "", "concurrency 32"],
+    ["Sign, 100 URLs: req/s · p50 · p99 ms", `${f(r.signBatchRps, 0)} · ${f(r.signBatchP50Ms, 0)} · ${f(r.signBatchP99Ms, 0)}`, "", "", `${f(r.signBatchUrlsPerSecond, 0)} URLs/s`],
+    ["µs per URL in a 100-URL batch vs SignatureV4.presign", f(r.signUrlMicrosInBatch, 1), f(r.sdkSignatureV4Micros, 1), f(r.signUrlMicrosInBatch / r.sdkSignatureV4Micros), `≤ 2×: ${r.signUrlMicrosInBatch <= 2 * r.sdkSignatureV4Micros ? "met" : "missed"}`],
+    ["… vs getSignedUrl in a loop", f(r.signUrlMicrosInBatch, 1), f(r.getSignedUrlMicros, 1), f(r.signUrlMicrosInBatch / r.getSignedUrlMicros, 3), `${f(r.getSignedUrlMicros / r.signUrlMicrosInBatch, 1)}× faster`],
+    ["… vs the HMAC-SHA256 floor (cached key)", f(r.signUrlMicrosInBatch, 1), f(r.hmacFloorMicros, 2), f(r.signUrlMicrosInBatch / r.hmacFloorMicros, 1), ""],
+    [`Browser upload of ${f(r.browserBytes / MiB, 0)} MiB vs Node SDK, s`, f(r.browserSeconds), f(r.sdkSeconds), f(r.browserVsSdkThroughputRatio), `≥ 0.90: ${r.browserVsSdkThroughputRatio >= 0.9 ? "met" : "missed"}`],
+    [`RSS growth, ${r.concurrentUploads} concurrent uploads, MiB`, f(r.appRssGrowthMiB, 1), f(r.proxyRssGrowthMiB, 1), f(r.appRssGrowthMiB / r.proxyRssGrowthMiB, 3), `≤ 30 MiB: ${r.appRssGrowthMiB <= 30 ? "met" : "missed"}`],
+    [`CPU seconds, ${r.concurrentUploads} concurrent uploads`, f(r.appCpuSecondsConcurrent), f(r.proxyCpuSecondsConcurrent), f(r.appCpuSecondsConcurrent / r.proxyCpuSecondsConcurrent, 3), ""],
+  ];
+  console.log(`\nValet benchmarks${r.quick ? " (quick)" : ""} — ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}\n`);
+  console.log("| measure | valet | baseline | ratio | goal |");
+  console.log("|---|---|---|---|---|");
+  for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+  console.log("\nBaselines: the proxy upload server in bench/proxy-app.ts; the SDK's own signers; Node SDK direct upload.");
+}
+
+async function cleanup() {
+  for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => log(`cleanup: ${(e as Error).message}`));
+  cleanups.length = 0;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void cleanup().then(() => process.exit(130)));
+main()
+  .then(cleanup)
+  .catch(async (error: unknown) => {
+    console.error(error);
+    await cleanup();
+    process.exit(1);
+  });

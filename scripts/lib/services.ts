@@ -1,0 +1,52 @@
+// Services the test suite and the benchmarks start for themselves: a throwaway Ceph RGW and a
+// throwaway database on the machine's PostgreSQL. Each returns a stop function.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import pg from "pg";
+import { migrate } from "../migrate";
+import { freePort } from "./process";
+
+const SCRIPT = path.resolve(__dirname, "..", "ceph-rgw.sh");
+export const PG_ADMIN_URL = process.env.VALET_TEST_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+export interface RgwCredentials {
+  S3_ENDPOINT: string;
+  S3_ACCESS_KEY_ID: string;
+  S3_SECRET_ACCESS_KEY: string;
+}
+
+/** Starts a single-node cluster under `dir` on free ports; `extraEnv` picks e.g. BlueStore. */
+export async function startRgw(dir: string, extraEnv: Record<string, string> = {}): Promise<{ s3: RgwCredentials; stop: () => Promise<void> }> {
+  const env = {
+    ...process.env,
+    ...extraEnv,
+    RGW_PORT: String(await freePort()),
+    RGW_MON_PORT: String(await freePort()),
+    RGW_OSD_PORT_MIN: String(20_000 + Math.floor(Math.random() * 20_000)),
+  };
+  const stop = async () => void spawnSync("bash", [SCRIPT, "stop", dir], { stdio: "inherit", env });
+  const started = spawnSync("bash", [SCRIPT, "start", dir], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (started.status !== 0) {
+    await stop();
+    throw new Error(`Ceph RGW did not start (exit ${started.status}); logs in ${dir}/log`);
+  }
+  const s3 = Object.fromEntries(started.stdout.trim().split("\n").map((line) => line.split("=", 2) as [string, string]));
+  return { s3: s3 as unknown as RgwCredentials, stop };
+}
+
+/** Creates and migrates `<prefix>_<random>`; stop drops it even with connections open. */
+export async function createDatabase(prefix: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(4).toString("hex")}`;
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  await migrate(url.toString(), () => undefined);
+  return { url: url.toString(), stop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
