@@ -5,6 +5,7 @@
 //   3. builds the app and starts it (`next start`) against them on free ports
 //   4. integration tests (HTTP API + storage refusals), then Playwright e2e in Debian Chromium
 //   5. the dev-mode smoke test (`npm run dev` on PGlite + s3rver)
+//   6. `npm run bench -- --quick`, so the benchmarks keep working (its figures are not judged here)
 // Everything it starts it stops by PID, also on Ctrl-C or failure.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -16,7 +17,7 @@ import { createDatabase, startRgw } from "./lib/services";
 
 const ROOT = path.resolve(__dirname, "..");
 const BIN = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
-const only = new Set((process.env.VALET_TEST_ONLY ?? "unit,integration,e2e,smoke").split(","));
+const only = new Set((process.env.VALET_TEST_ONLY ?? "unit,integration,e2e,smoke,bench").split(","));
 
 const cleanups: Array<() => Promise<void>> = [];
 const results: Array<{ stage: string; ok: boolean; seconds: number }> = [];
@@ -106,6 +107,9 @@ async function main(): Promise<number> {
   }
 
   await stage("smoke", () => run(BIN("vitest"), ["run", "--project", "smoke"], { cwd: ROOT, env: baseEnv }));
+  // Reuses the build from above when there was one; the bench starts its own RGW and database.
+  const reuseBuild = only.has("integration") || only.has("e2e") ? ["--no-build"] : [];
+  await stage("bench", () => run("npm", ["run", "bench", "--", "--quick", ...reuseBuild], { cwd: ROOT, env: baseEnv }));
   return summary(started);
 }
 
