@@ -20,10 +20,10 @@ interface Context<P> {
   params: P;
   meta: RequestMeta;
 }
-type Handler<P, C> = (ctx: C) => Promise<Response>;
+type Handler<C> = (ctx: C) => Promise<Response>;
 type RouteContext<P> = { params: Promise<P> };
 
-export function withPublic<P = Record<string, never>>(handler: Handler<P, Context<P>>) {
+export function withPublic<P = Record<string, never>>(handler: Handler<Context<P>>) {
   return async (req: NextRequest, route: RouteContext<P>): Promise<Response> => {
     try {
       assertSameOrigin(req);
@@ -34,14 +34,14 @@ export function withPublic<P = Record<string, never>>(handler: Handler<P, Contex
   };
 }
 
-export function withUser<P = Record<string, never>>(handler: Handler<P, Context<P> & { user: SessionUser }>) {
+export function withUser<P = Record<string, never>>(handler: Handler<Context<P> & { user: SessionUser }>) {
   return withPublic<P>(async (ctx) => {
     const user = await authenticate(ctx.req);
     return handler({ ...ctx, user, meta: { ...ctx.meta, tokenId: user.tokenId } });
   });
 }
 
-export function withAdmin<P = Record<string, never>>(handler: Handler<P, Context<P> & { user: SessionUser }>) {
+export function withAdmin<P = Record<string, never>>(handler: Handler<Context<P> & { user: SessionUser }>) {
   return withUser<P>(async (ctx) => {
     if (ctx.user.role !== "ADMIN") throw new AppError("forbidden", "Only administrators can do this.");
     return handler(ctx);
