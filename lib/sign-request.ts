@@ -8,7 +8,7 @@ import type { PresignableRequest } from "./validation/uploads";
 
 export interface SignableUpload {
   key: string;
-  status: "PENDING" | "READY" | "REJECTED" | "ABORTED" | "DELETED";
+  status: "PENDING" | "READY" | "REJECTED" | "ABORTED" | "DELETED" | "EXPIRED";
   strategy: "SINGLE" | "MULTIPART";
   size: number;
   contentType: string;

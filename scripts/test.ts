@@ -87,6 +87,8 @@ async function main(): Promise<number> {
       RATE_LIMIT_SIGN_PER_MINUTE: "120",
       RATE_LIMIT_SHARE_DOWNLOAD_PER_MINUTE: "30",
       RATE_LIMIT_PASSWORD_PER_MINUTE: "10",
+      // The reconciler test runs it itself; an instance's timer holding the lock would make that racy.
+      RECONCILE_INTERVAL_SECONDS: "0",
     };
     if (!(await stage("build", () => run(BIN("next"), ["build"], { cwd: ROOT, env: appEnv })))) return summary(started);
     await startApp(appEnv, port);

@@ -4,6 +4,7 @@ const STYLES: Record<string, string> = {
   REJECTED: "bg-red-50 text-red-700 ring-red-200",
   ABORTED: "bg-slate-100 text-slate-700 ring-slate-200",
   DELETED: "bg-slate-100 text-slate-500 ring-slate-200",
+  EXPIRED: "bg-amber-50 text-amber-800 ring-amber-200",
 };
 
 export function StatusBadge({ status }: { status: string }) {

@@ -17,6 +17,8 @@ export type AuditAction =
   | "upload.completed"
   | "upload.rejected"
   | "upload.aborted"
+  | "upload.expired"
+  | "reconciler.run"
   | "file.deleted"
   | "file.download_signed"
   | "file.shares_revoked"

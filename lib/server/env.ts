@@ -67,6 +67,8 @@ const envSchema = z
     RATE_LIMIT_SHARE_DOWNLOAD_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     RATE_LIMIT_PASSWORD_PER_MINUTE: z.coerce.number().int().min(1).default(10),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+    // 0 turns the in-app reconciler off (run `npm run reconcile` from cron instead).
+    RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(600),
     CORS_ALLOWED_ORIGINS: list.optional(),
   })
   .refine((e) => (e.S3_ACCESS_KEY_ID === undefined) === (e.S3_SECRET_ACCESS_KEY === undefined), {

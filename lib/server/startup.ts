@@ -2,10 +2,13 @@ import "server-only";
 import { pruneAuditEvents } from "./admin";
 import { ConfigError, env } from "./env";
 import { pruneRateLimits } from "./rate-limit";
+import { reconcile } from "./reconciler";
 import { storage } from "./storage";
 
 /** How often each instance prunes old audit rows and rate-limit windows (idempotent, so racing instances are harmless). */
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
+/** Longer than a reservation lives (24 h), so the rule never cuts off an upload in progress. */
+const ABORT_INCOMPLETE_AFTER_DAYS = 2;
 
 export async function startServer(): Promise<void> {
   let config;
@@ -33,4 +36,28 @@ export async function startServer(): Promise<void> {
   };
   setInterval(() => void housekeeping(), HOUSEKEEPING_INTERVAL_MS).unref();
   void housekeeping();
+
+  try {
+    const isSet = await storage().ensureAbortIncompleteRule("users/", ABORT_INCOMPLETE_AFTER_DAYS);
+    console.log(
+      isSet
+        ? `Bucket lifecycle: incomplete multipart uploads under users/ are aborted after ${ABORT_INCOMPLETE_AFTER_DAYS} days`
+        : "Bucket lifecycle rules are not supported by this storage; the reconciler aborts stale multipart uploads instead",
+    );
+  } catch (error) {
+    console.warn(`Could not set the bucket lifecycle rule (${(error as Error).message}); the reconciler aborts stale multipart uploads instead`);
+  }
+  if (config.RECONCILE_INTERVAL_SECONDS > 0) {
+    const runReconciler = async () => {
+      try {
+        const r = await reconcile();
+        if (!r.skipped) {
+          console.log(`reconciler: recovered ${r.recovered}, rejected ${r.rejected}, expired ${r.expired}, multipart aborted ${r.multipartAborted}, orphans ${r.orphans.length}`);
+        }
+      } catch (error) {
+        console.error("reconciler failed", error);
+      }
+    };
+    setInterval(() => void runReconciler(), config.RECONCILE_INTERVAL_SECONDS * 1000).unref();
+  }
 }

@@ -5,8 +5,13 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  GetBucketLifecycleConfigurationCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
+  PutBucketLifecycleConfigurationCommand,
+  type LifecycleRule,
   PutBucketCorsCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -141,6 +146,65 @@ export function createStorage(config: StorageConfig) {
     }
   }
 
+  /** Every unfinished multipart upload under `prefix` (paginated; empty where storage cannot list them). */
+  async function listMultipartUploads(prefix: string): Promise<Array<{ key: string; uploadId: string; initiated: Date | undefined }>> {
+    const found: Array<{ key: string; uploadId: string; initiated: Date | undefined }> = [];
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await send(() => client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: prefix, KeyMarker, UploadIdMarker })));
+      } catch (error) {
+        // s3rver cannot list multipart uploads (405); there is nothing this storage can tell us.
+        if (statusOf(error) === 405 || statusOf(error) === 501) return found;
+        throw error;
+      }
+      for (const u of page.Uploads ?? []) if (u.Key && u.UploadId) found.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated });
+      if (!page.IsTruncated) return found;
+      KeyMarker = page.NextKeyMarker;
+      UploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  /** Every object key under `prefix` (paginated). */
+  async function listObjectKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let ContinuationToken: string | undefined;
+    for (;;) {
+      const page = await send(() => client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken })));
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      if (!page.IsTruncated) return keys;
+      ContinuationToken = page.NextContinuationToken;
+    }
+  }
+
+  /**
+   * Adds an AbortIncompleteMultipartUpload rule for `prefix`, keeping any rules the bucket
+   * already has. Answers false where the storage has no lifecycle support.
+   */
+  async function ensureAbortIncompleteRule(prefix: string, days: number): Promise<boolean> {
+    const ID = "valet-abort-incomplete-multipart";
+    let rules: LifecycleRule[] = [];
+    try {
+      rules = (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [];
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 405 || status === 501) return false;
+      if (status !== 404) throw error; // 404: no configuration yet
+    }
+    if (rules.some((r) => r.ID === ID)) return true;
+    const rule: LifecycleRule = { ID, Status: "Enabled", Filter: { Prefix: prefix }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: days } };
+    try {
+      await client.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: [...rules, rule] } }));
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 405 || status === 501) return false;
+      throw error;
+    }
+  }
+
   async function ping(): Promise<void> {
     await send(() => client.send(new HeadBucketCommand({ Bucket })));
   }
@@ -172,7 +236,21 @@ export function createStorage(config: StorageConfig) {
     );
   }
 
-  return { client, bucket: Bucket, presign, presignDownload, headObject, deleteObject, multipartUploadExists, abortMultipartUpload, ping, ensureBucket };
+  return {
+    client,
+    bucket: Bucket,
+    presign,
+    presignDownload,
+    headObject,
+    deleteObject,
+    multipartUploadExists,
+    abortMultipartUpload,
+    listMultipartUploads,
+    listObjectKeys,
+    ensureAbortIncompleteRule,
+    ping,
+    ensureBucket,
+  };
 }
 
 export type Storage = ReturnType<typeof createStorage>;

@@ -13,7 +13,7 @@ import { db, type Tx } from "./db";
 import { toFileDto, type FileDto } from "./files";
 import { env } from "./env";
 import { enforceRateLimit } from "./rate-limit";
-import { storage, type PresignedRequest } from "./storage";
+import { storage, type PresignedRequest, type StoredObject } from "./storage";
 import type { SessionUser } from "./users";
 
 /**
@@ -193,24 +193,28 @@ export async function completeUpload(args: { user: SessionUser; uploadId: string
   if (!stored) {
     throw new AppError("not_uploaded", "Storage has no object for this upload yet. Finish sending the bytes, then complete again.");
   }
-  const reason = verificationFailure(upload, stored);
-  if (reason) {
-    await storage().deleteObject(upload.key);
-    await db().$transaction(async (tx) => {
-      const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "REJECTED", rejectReason: reason, completedAt: new Date() } });
-      if (moved.count === 1) await recordAudit(tx, { action: "upload.rejected", actorUserId: user.id, uploadId, key: upload.key, detail: { reason } }, meta);
-    });
-    throw new AppError("upload_rejected", reason);
-  }
-
-  await db().$transaction(async (tx) => {
-    const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "READY", completedAt: new Date() } });
-    if (moved.count === 1) await recordAudit(tx, { action: "upload.completed", actorUserId: user.id, uploadId, key: upload.key, detail: { size: stored.size } }, meta);
-  });
-  // Re-read: a racing completion may have settled it first, either way this is the outcome.
-  const settled = await db().upload.findUniqueOrThrow({ where: { id: upload.id } });
+  const settled = await settleUpload(upload, stored, user.id, meta);
   if (settled.status === "READY") return toFileDto(settled);
   throw new AppError("upload_rejected", settled.rejectReason ?? `This upload is ${settled.status.toLowerCase()}.`);
+}
+
+/**
+ * Verifies an object that landed for a PENDING upload and settles the row: READY, or REJECTED
+ * with the object deleted. Used by the completion call and by the reconciler (lost callbacks).
+ * Returns the row as it ends up: a racing settlement may have got there first, with the same verdict.
+ */
+export async function settleUpload(upload: Upload, stored: StoredObject, actorUserId: string | null, meta: RequestMeta): Promise<Upload> {
+  const reason = verificationFailure(upload, stored);
+  if (reason) await storage().deleteObject(upload.key);
+  await db().$transaction(async (tx) => {
+    const data = reason ? { status: "REJECTED" as const, rejectReason: reason, completedAt: new Date() } : { status: "READY" as const, completedAt: new Date() };
+    const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data });
+    if (moved.count === 1) {
+      const action = reason ? "upload.rejected" : "upload.completed";
+      await recordAudit(tx, { action, actorUserId, uploadId: upload.id, key: upload.key, detail: reason ? { reason } : { size: stored.size } }, meta);
+    }
+  });
+  return db().upload.findUniqueOrThrow({ where: { id: upload.id } });
 }
 
 function verificationFailure(upload: Upload, stored: { size: number; contentType: string | undefined }): string | null {

@@ -9,6 +9,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { AppError } from "@/lib/errors";
 import { formatBytes, formatDate } from "@/lib/format";
 import { listAllUploads } from "@/lib/server/admin";
+import { lastReconcileRun } from "@/lib/server/reconciler";
 import { MiB } from "@/lib/units";
 import { adminUploadsQuerySchema } from "@/lib/validation/admin";
 
@@ -30,6 +31,7 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
     return v === undefined ? undefined : String(Math.round(Number(v) * MiB));
   };
   let data: Awaited<ReturnType<typeof listAllUploads>> | null = null;
+  let reconciler: Awaited<ReturnType<typeof lastReconcileRun>> = null;
   let error: string | null = null;
   try {
     const query = adminUploadsQuerySchema.parse({
@@ -46,6 +48,7 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
       cursor: one(search, "cursor"),
     });
     data = await listAllUploads(query);
+    reconciler = await lastReconcileRun();
   } catch (e) {
     if (e instanceof ZodError) error = `Check the filters: ${e.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`;
     else if (e instanceof AppError) error = e.message;
@@ -72,6 +75,12 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
         </dl>
       ) : null}
 
+      <p className="text-sm text-slate-600" data-testid="reconciler-status">
+        {reconciler
+          ? `Reconciler, last run ${formatDate(reconciler.at)}: ${reconciler.counts.recovered ?? 0} lost completions recovered, ${reconciler.counts.expired ?? 0} reservations expired, ${reconciler.counts.multipartAborted ?? 0} stale multipart uploads aborted, ${reconciler.counts.orphans ?? 0} orphaned objects.`
+          : "The reconciler has not run yet."}
+      </p>
+
       <form method="get" className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4" aria-label="Search uploads">
         <label className="space-y-1 text-sm sm:col-span-2">
           <span className="font-medium">Search</span>
@@ -81,7 +90,7 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
           <span className="font-medium">Status</span>
           <select name="status" defaultValue={value("status")} className={field}>
             <option value="">Any</option>
-            {["READY", "PENDING", "REJECTED", "ABORTED", "DELETED"].map((s) => (
+            {["READY", "PENDING", "REJECTED", "ABORTED", "DELETED", "EXPIRED"].map((s) => (
               <option key={s} value={s}>
                 {s.toLowerCase()}
               </option>

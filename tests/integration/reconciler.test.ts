@@ -1,0 +1,101 @@
+import { CreateMultipartUploadCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { reconcile } from "@/lib/server/reconciler";
+import { MiB } from "@/lib/units";
+import { signedInClient } from "../helpers/api-client";
+import { createMultipart, reserve, sign } from "../helpers/valet-upload";
+import { APP_URL, auditActions, bucket, sql, uploadRow } from "./context";
+
+/** Makes a row look as if it was reserved long ago (and, optionally, has run out). */
+async function age(uploadId: string, { expired = false } = {}) {
+  await sql.query(`UPDATE "Upload" SET "createdAt" = now() - interval '2 minutes' ${expired ? `, "expiresAt" = now() - interval '1 minute'` : ""} WHERE id = $1`, [uploadId]);
+}
+
+async function landedWithoutCompletion(body: string, declaredSize = body.length) {
+  const { client } = await signedInClient(APP_URL);
+  const upload = await reserve(client, { name: "lost.txt", size: declaredSize, type: "text/plain" });
+  const signed = await sign(client, upload.id, { method: "PUT", key: upload.key, contentType: "text/plain" });
+  if (declaredSize === body.length) {
+    expect((await fetch(signed.body.url, { method: "PUT", headers: signed.body.headers, body })).status).toBe(200);
+  } else {
+    await bucket.client.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: upload.key, Body: body, ContentType: "text/plain" }));
+  }
+  await age(upload.id);
+  return { client, upload };
+}
+
+describe("reconciler (Ceph RGW + PostgreSQL)", () => {
+  it("makes an upload READY when its completion call never came", async () => {
+    const { client, upload } = await landedWithoutCompletion("bytes that landed");
+    const report = await reconcile();
+    expect(report.skipped).toBe(false);
+    expect(report.recovered).toBeGreaterThanOrEqual(1);
+    expect((await uploadRow(upload.id))?.status).toBe("READY");
+    expect((await client.json("GET", `/api/files/${upload.id}`)).status).toBe(200);
+    expect(await auditActions(upload.id)).toContain("upload.completed");
+    // Idempotent: a second run leaves it alone.
+    await reconcile();
+    expect((await uploadRow(upload.id))?.status).toBe("READY");
+  });
+
+  it("verifies what it recovers: a wrong size is REJECTED and deleted", async () => {
+    const { upload } = await landedWithoutCompletion("short", 100);
+    await reconcile();
+    expect((await uploadRow(upload.id))?.status).toBe("REJECTED");
+    expect(await bucket.headObject(upload.key)).toBeNull();
+  });
+
+  it("expires stale reservations and aborts their multipart uploads in storage", async () => {
+    const { client } = await signedInClient(APP_URL);
+    const upload = await reserve(client, { name: "stale.zip", size: 20 * MiB, type: "application/zip" });
+    const uploadId = await createMultipart(client, upload, "application/zip");
+    expect((await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 1 })).status).toBe(200);
+    await age(upload.id, { expired: true });
+    const report = await reconcile();
+    expect(report.expired).toBeGreaterThanOrEqual(1);
+    expect((await uploadRow(upload.id))?.status).toBe("EXPIRED");
+    expect(await bucket.multipartUploadExists(upload.key, uploadId)).toBe(false);
+    expect(await auditActions(upload.id)).toContain("upload.expired");
+  });
+
+  it("aborts multipart uploads that no live reservation owns", async () => {
+    const key = `users/${randomUUID()}/${randomUUID()}/abandoned.bin`;
+    const created = await bucket.client.send(new CreateMultipartUploadCommand({ Bucket: bucket.bucket, Key: key }));
+    expect(await bucket.multipartUploadExists(key, created.UploadId!)).toBe(true);
+    await reconcile();
+    expect(await bucket.multipartUploadExists(key, created.UploadId!)).toBe(false);
+  });
+
+  it("reports orphaned objects, deletes them only with fix, and a dry run changes nothing", async () => {
+    const key = `users/${randomUUID()}/${randomUUID()}/orphan.txt`;
+    await bucket.client.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: key, Body: Buffer.from("nobody's") }));
+    const { upload } = await landedWithoutCompletion("not yet recovered");
+
+    const dry = await reconcile({ dryRun: true, fix: true });
+    expect(dry.orphans).toContain(key);
+    expect(dry.recovered).toBeGreaterThanOrEqual(1);
+    expect(await bucket.headObject(key)).not.toBeNull();
+    expect((await uploadRow(upload.id))?.status).toBe("PENDING");
+
+    expect((await reconcile()).orphans).toContain(key);
+    expect(await bucket.headObject(key)).not.toBeNull();
+    const fixed = await reconcile({ fix: true });
+    expect(fixed.orphansDeleted).toBeGreaterThanOrEqual(1);
+    expect(await bucket.headObject(key)).toBeNull();
+  });
+
+  it("runs on one instance at a time (PostgreSQL advisory lock)", async () => {
+    const holder = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await holder.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock(7411202613)");
+      expect((await reconcile()).skipped).toBe(true);
+    } finally {
+      await holder.query("SELECT pg_advisory_unlock(7411202613)");
+      await holder.end();
+    }
+    expect((await reconcile()).skipped).toBe(false);
+  });
+});
