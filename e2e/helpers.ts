@@ -88,3 +88,12 @@ export async function uploadThroughDashboard(page: Page, files: UploadableFile[]
     await expect(page.getByTestId("file-row").filter({ hasText: file.name })).toBeVisible({ timeout: 120_000 });
   }
 }
+
+/** Collects the page's Content-Security-Policy violations, to assert there were none. */
+export function cspViolations(page: Page): string[] {
+  const seen: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) seen.push(message.text());
+  });
+  return seen;
+}

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { downloadedBytes, gradientPng, newEmail, screenshot, sha256, signUp, textOfSize, uploadThroughDashboard } from "./helpers";
+import { cspViolations, downloadedBytes, gradientPng, newEmail, screenshot, sha256, signUp, textOfSize, uploadThroughDashboard } from "./helpers";
 
 test("share with a password and one download, revoke a second link, preview an image", async ({ page, browser }) => {
   await signUp(page, newEmail(), "Grace Hopper");
@@ -22,6 +22,7 @@ test("share with a password and one download, revoke a second link, preview an i
   // Recipient: another browser context, no account.
   const recipientContext = await browser.newContext();
   const recipient = await recipientContext.newPage();
+  const violations = [cspViolations(page), cspViolations(recipient)];
   await recipient.goto(protectedLink);
   await expect(recipient.getByRole("heading", { name: report.name })).toBeVisible();
   await expect(recipient.getByText("Grace Hopper shared a file with you")).toBeVisible();
@@ -66,5 +67,6 @@ test("share with a password and one download, revoke a second link, preview an i
   await expect(preview).toBeVisible();
   await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(480);
   await screenshot(recipient, "share-preview");
+  expect(violations.flat()).toEqual([]);
   await recipientContext.close();
 });

@@ -1,8 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { MiB } from "../lib/units";
-import { downloadedBytes, newEmail, screenshot, sha256, signIn, signUp, textOfSize } from "./helpers";
+import { cspViolations, downloadedBytes, newEmail, screenshot, sha256, signIn, signUp, textOfSize } from "./helpers";
 
 test("sign up, upload a small and a multipart file, download both, delete one, sign out and back in", async ({ page }) => {
+  const violations = cspViolations(page);
   const email = newEmail();
   await signUp(page, email);
   await expect(page.getByTestId("files-empty")).toBeVisible();
@@ -42,6 +43,8 @@ test("sign up, upload a small and a multipart file, download both, delete one, s
   await expect(page.getByRole("heading", { name: "My files" })).toBeVisible();
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText(small.name);
+  // All of the above ran under the Content-Security-Policy.
+  expect(violations).toEqual([]);
 });
 
 test("a refused file type shows a clear message and nothing is uploaded", async ({ page }) => {

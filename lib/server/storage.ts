@@ -22,6 +22,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import type { Checksum, SourceData } from "@smithy/types";
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { contentDisposition } from "@/lib/content-disposition";
+import { storageOrigin } from "@/lib/security-headers";
 import { AppError } from "@/lib/errors";
 import type { SignOperation } from "@/lib/sign-request";
 import { env } from "./env";
@@ -294,6 +295,7 @@ const encodeKey = (key: string) =>
  */
 function createUrlSigner(config: StorageConfig, client: S3Client) {
   const endpoint = new URL(config.endpoint ?? `https://s3.${config.region}.amazonaws.com`);
+  const origin = new URL(storageOrigin(config));
   const signer = new SignatureV4({
     service: "s3",
     region: config.region,
@@ -304,8 +306,8 @@ function createUrlSigner(config: StorageConfig, client: S3Client) {
   });
   const basePath = endpoint.pathname.replace(/\/$/, "");
   const port = endpoint.port ? Number(endpoint.port) : undefined;
-  const hostname = config.forcePathStyle ? endpoint.hostname : `${config.bucket}.${endpoint.hostname}`;
-  const host = `${hostname}${port === undefined ? "" : `:${port}`}`;
+  const hostname = origin.hostname;
+  const host = origin.host;
 
   return async function signUrl(args: { method: string; key: string; query: Record<string, string>; headers: Record<string, string>; expiresIn: number; signingDate?: Date }) {
     const path = config.forcePathStyle ? `${basePath}/${config.bucket}/${encodeKey(args.key)}` : `${basePath}/${encodeKey(args.key)}`;

@@ -233,3 +233,20 @@ describe("refusals by the app", () => {
     expect(await bucket.headObject(upload.key)).toBeNull();
   });
 });
+
+describe("security headers", () => {
+  it("sends a nonce-based CSP naming the storage origin on pages, and the usual hardening headers everywhere", async () => {
+    const page = await new ApiClient(APP_URL).request("/sign-in");
+    const csp = page.headers.get("content-security-policy") ?? "";
+    expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+    expect(csp).toContain(`connect-src 'self' ${new URL(process.env.S3_ENDPOINT!).origin}`);
+    expect(csp).toContain("frame-ancestors 'none'");
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+    expect(await page.text()).toContain(`nonce="${nonce}"`);
+    for (const res of [page, await new ApiClient(APP_URL).request("/api/health")]) {
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+    }
+  });
+});

@@ -1,0 +1,39 @@
+// The Content-Security-Policy for Valet's pages. Browser-safe and free of I/O so that proxy.ts
+// can use it on every request and a unit test can read it.
+
+export interface StorageLocation {
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  forcePathStyle: boolean;
+}
+
+/** The origin browsers talk to for this bucket (what presigned URLs point at). */
+export function storageOrigin(s: StorageLocation): string {
+  const endpoint = new URL(s.endpoint ?? `https://s3.${s.region}.amazonaws.com`);
+  return s.forcePathStyle ? endpoint.origin : `${endpoint.protocol}//${s.bucket}.${endpoint.host}`;
+}
+
+/**
+ * Scripts only with this response's nonce (Next applies it to its own scripts). Storage is the
+ * one other origin: Uppy PUTs parts to it, previews load from it, and the share-password form
+ * and download buttons end in a redirect to it. No framing by anyone.
+ */
+export function contentSecurityPolicy(args: { nonce: string; storage: string; isDev: boolean }): string {
+  const { nonce, storage, isDev } = args;
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${isDev ? " 'unsafe-eval'" : ""}`,
+    // Uppy and React set element styles at run time; stylesheets come from 'self'.
+    "style-src 'self' 'unsafe-inline'",
+    `img-src 'self' blob: data: ${storage}`,
+    `media-src 'self' blob: ${storage}`,
+    `frame-src 'self' ${storage}`,
+    `connect-src 'self' ${storage}${isDev ? " ws: wss:" : ""}`,
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    `form-action 'self' ${storage}`,
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
