@@ -6,10 +6,14 @@ import { planUpload } from "../lib/upload-policy";
 import type { PresignableRequest } from "../lib/validation/uploads";
 import type { ApiClient } from "../tests/helpers/api-client";
 
-/** One random buffer reused for every part: storage cost is what matters, not the bytes. */
+/**
+ * One buffer reused for every part: storage cost is what matters, not the bytes. It opens like
+ * a ZIP archive, because completion checks that the first bytes match the declared type.
+ */
 export function payload(bytes: number): Buffer {
   const block = Buffer.alloc(bytes);
   for (let i = 0; i < bytes; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i);
+  Buffer.concat([Buffer.from("504b0304", "hex"), Buffer.alloc(26)]).copy(block, 0);
   return block;
 }
 

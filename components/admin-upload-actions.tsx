@@ -13,7 +13,7 @@ export function AdminUploadActions({ id, name, status, liveShareLinks }: { id: s
   const [pending, setPending] = useState<Action | null>(null);
   const [error, setError] = useState<string | null>(null);
   const actions: Action[] = [];
-  if (status === "READY") actions.push({ label: "Delete", method: "DELETE", path: `/api/admin/files/${id}`, confirm: "Delete for good?" });
+  if (status === "READY" || status === "QUARANTINED") actions.push({ label: "Delete", method: "DELETE", path: `/api/admin/files/${id}`, confirm: "Delete for good?" });
   if (liveShareLinks > 0) actions.push({ label: "Revoke links", method: "POST", path: `/api/admin/files/${id}/revoke-shares`, confirm: `Revoke ${liveShareLinks} link(s)?` });
   if (status === "PENDING") actions.push({ label: "Abort", method: "DELETE", path: `/api/admin/uploads/${id}`, confirm: "Abort this upload?" });
 

@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   type_not_allowed: 415,
   invalid_input: 422,
   upload_rejected: 422,
+  upload_quarantined: 422,
   rate_limited: 429,
   internal: 500,
   storage_unavailable: 503,

@@ -8,7 +8,7 @@ import type { PresignableRequest } from "./validation/uploads";
 
 export interface SignableUpload {
   key: string;
-  status: "PENDING" | "READY" | "REJECTED" | "ABORTED" | "DELETED" | "EXPIRED";
+  status: "PENDING" | "READY" | "REJECTED" | "ABORTED" | "DELETED" | "EXPIRED" | "QUARANTINED";
   strategy: "SINGLE" | "MULTIPART";
   size: number;
   contentType: string;

@@ -5,6 +5,7 @@ const STYLES: Record<string, string> = {
   ABORTED: "bg-slate-100 text-slate-700 ring-slate-200",
   DELETED: "bg-slate-100 text-slate-500 ring-slate-200",
   EXPIRED: "bg-amber-50 text-amber-800 ring-amber-200",
+  QUARANTINED: "bg-red-100 text-red-800 ring-red-300",
 };
 
 export function StatusBadge({ status }: { status: string }) {

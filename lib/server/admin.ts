@@ -192,7 +192,7 @@ export async function updateUser(args: { admin: SessionUser; userId: string; inp
 
 // DELETE /api/admin/files/:id
 export async function adminDeleteFile(args: { admin: SessionUser; fileId: string; meta: RequestMeta }) {
-  const file = await db().upload.findFirst({ where: { id: args.fileId, status: "READY" } });
+  const file = await db().upload.findFirst({ where: { id: args.fileId, status: { in: ["READY", "QUARANTINED"] } } });
   if (!file) throw new AppError("not_found", "No such file.");
   await removeFile(file, args.admin.id, args.meta);
 }

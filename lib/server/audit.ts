@@ -18,6 +18,7 @@ export type AuditAction =
   | "upload.rejected"
   | "upload.aborted"
   | "upload.expired"
+  | "upload.quarantined"
   | "reconciler.run"
   | "file.deleted"
   | "file.download_signed"

@@ -52,7 +52,7 @@ export async function removeFile(file: Upload, actorUserId: string, meta: Reques
   await storage().deleteObject(file.key);
   await db().$transaction(async (tx) => {
     const now = new Date();
-    const moved = await tx.upload.updateMany({ where: { id: file.id, status: "READY" }, data: { status: "DELETED", deletedAt: now } });
+    const moved = await tx.upload.updateMany({ where: { id: file.id, status: { in: ["READY", "QUARANTINED"] } }, data: { status: "DELETED", deletedAt: now } });
     if (moved.count === 0) return;
     // Its links stop working with it, and say so (410) rather than vanish (404).
     const revoked = await tx.shareLink.updateMany({ where: { uploadId: file.id, revokedAt: null }, data: { revokedAt: now } });

@@ -10,7 +10,8 @@ import { settleUpload } from "./uploads";
 //  - an object landed but its completion call never came → verified, READY or REJECTED;
 //  - a reservation ran out unfinished → EXPIRED, its multipart upload aborted in storage;
 //  - a multipart upload no live reservation owns → aborted (they cost money while they sit);
-//  - an object under users/ with no live row → reported as an orphan, deleted with `fix`.
+//  - an object under users/ with no live row (PENDING, READY, QUARANTINED) → reported as an
+//    orphan, deleted with `fix`.
 // Idempotent, and safe with many instances: only the holder of a PostgreSQL advisory lock runs.
 
 const RECONCILE_LOCK_ID = 7_411_202_613;
@@ -102,7 +103,7 @@ async function abortStaleMultipart(report: ReconcileReport, dryRun: boolean) {
 async function findOrphans(report: ReconcileReport, dryRun: boolean, fix: boolean) {
   const keys = await storage().listObjectKeys(PREFIX);
   if (keys.length === 0) return;
-  const live = await db().upload.findMany({ where: { key: { in: keys }, status: { in: ["PENDING", "READY"] } }, select: { key: true } });
+  const live = await db().upload.findMany({ where: { key: { in: keys }, status: { in: ["PENDING", "READY", "QUARANTINED"] } }, select: { key: true } });
   const liveKeys = new Set(live.map((r) => r.key));
   report.orphans = keys.filter((k) => !liveKeys.has(k));
   if (!fix || dryRun) return;

@@ -116,6 +116,12 @@ export function createStorage(config: StorageConfig) {
     }
   }
 
+  /** The first `length` bytes of an object (a ranged GET), for sniffing what it really is. */
+  async function readHead(key: string, length: number): Promise<Uint8Array> {
+    const object = await send(() => client.send(new GetObjectCommand({ Bucket, Key: key, Range: `bytes=0-${length - 1}` })));
+    return object.Body ? object.Body.transformToByteArray() : new Uint8Array();
+  }
+
   async function deleteObject(key: string): Promise<void> {
     await send(() => client.send(new DeleteObjectCommand({ Bucket, Key: key })));
   }
@@ -243,6 +249,7 @@ export function createStorage(config: StorageConfig) {
     presign,
     presignDownload,
     headObject,
+    readHead,
     deleteObject,
     multipartUploadExists,
     abortMultipartUpload,

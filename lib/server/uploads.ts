@@ -4,11 +4,13 @@ import type { Upload } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { sanitizeFileName } from "@/lib/sanitize-name";
 import { authorizeSignRequest, type AuthorizedOperation, type SignableUpload } from "@/lib/sign-request";
+import { contentMismatch } from "@/lib/content-check";
 import { formatBytes } from "@/lib/format";
 import { quotaRefusal, type Quota, type Usage } from "@/lib/limits";
 import { planUpload } from "@/lib/upload-policy";
 import type { CreateUploadInput, PresignableRequest, SignBody } from "@/lib/validation/uploads";
 import { recordAudit, type RequestMeta } from "./audit";
+import { detectContent, SNIFF_BYTES } from "./content-sniff";
 import { db, type Tx } from "./db";
 import { toFileDto, type FileDto } from "./files";
 import { env } from "./env";
@@ -186,7 +188,7 @@ export async function completeUpload(args: { user: SessionUser; uploadId: string
   const { user, uploadId, meta } = args;
   const upload = await getUploadForOwnerOrThrow(uploadId, user.id);
   if (upload.status === "READY") return toFileDto(upload);
-  if (upload.status === "REJECTED") throw new AppError("upload_rejected", upload.rejectReason ?? "This upload was rejected.");
+  if (upload.status === "REJECTED" || upload.status === "QUARANTINED") throw settledError(upload);
   if (upload.status !== "PENDING") throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}.`);
 
   const stored = await storage().headObject(upload.key);
@@ -195,7 +197,7 @@ export async function completeUpload(args: { user: SessionUser; uploadId: string
   }
   const settled = await settleUpload(upload, stored, user.id, meta);
   if (settled.status === "READY") return toFileDto(settled);
-  throw new AppError("upload_rejected", settled.rejectReason ?? `This upload is ${settled.status.toLowerCase()}.`);
+  throw settledError(settled);
 }
 
 /**
@@ -205,16 +207,27 @@ export async function completeUpload(args: { user: SessionUser; uploadId: string
  */
 export async function settleUpload(upload: Upload, stored: StoredObject, actorUserId: string | null, meta: RequestMeta): Promise<Upload> {
   const reason = verificationFailure(upload, stored);
+  // Size and type as storage reports them are right; now look at the bytes themselves.
+  const mismatch = reason ? null : contentMismatch(upload.contentType, await detectContent(await storage().readHead(upload.key, SNIFF_BYTES)));
+  // A rejected object is deleted; a quarantined one is kept (never served) for admins to judge.
   if (reason) await storage().deleteObject(upload.key);
+  const outcome = reason
+    ? { data: { status: "REJECTED" as const, rejectReason: reason }, action: "upload.rejected" as const, detail: { reason } }
+    : mismatch
+      ? { data: { status: "QUARANTINED" as const, rejectReason: mismatch }, action: "upload.quarantined" as const, detail: { reason: mismatch } }
+      : { data: { status: "READY" as const }, action: "upload.completed" as const, detail: { size: stored.size } };
   await db().$transaction(async (tx) => {
-    const data = reason ? { status: "REJECTED" as const, rejectReason: reason, completedAt: new Date() } : { status: "READY" as const, completedAt: new Date() };
-    const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data });
-    if (moved.count === 1) {
-      const action = reason ? "upload.rejected" : "upload.completed";
-      await recordAudit(tx, { action, actorUserId, uploadId: upload.id, key: upload.key, detail: reason ? { reason } : { size: stored.size } }, meta);
-    }
+    const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { ...outcome.data, completedAt: new Date() } });
+    if (moved.count === 1) await recordAudit(tx, { action: outcome.action, actorUserId, uploadId: upload.id, key: upload.key, detail: outcome.detail }, meta);
   });
   return db().upload.findUniqueOrThrow({ where: { id: upload.id } });
+}
+
+function settledError(upload: Upload): AppError {
+  if (upload.status === "QUARANTINED") {
+    return new AppError("upload_quarantined", `${upload.rejectReason ?? "The content does not match its type."} The file is quarantined: it cannot be downloaded or shared, and an administrator will review it.`);
+  }
+  return new AppError("upload_rejected", upload.rejectReason ?? `This upload is ${upload.status.toLowerCase()}.`);
 }
 
 function verificationFailure(upload: Upload, stored: { size: number; contentType: string | undefined }): string | null {

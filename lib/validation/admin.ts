@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-const UPLOAD_STATUSES = ["PENDING", "READY", "REJECTED", "ABORTED", "DELETED", "EXPIRED"] as const;
+const UPLOAD_STATUSES = ["PENDING", "READY", "REJECTED", "ABORTED", "DELETED", "EXPIRED", "QUARANTINED"] as const;
 
 /** Query strings from HTML GET forms send empty fields; they mean "no filter". */
 export function queryObject(params: URLSearchParams): Record<string, string> {

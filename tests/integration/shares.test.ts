@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { contentDisposition } from "@/lib/content-disposition";
 import { ApiClient, signedInClient } from "../helpers/api-client";
+import { PNG_1X1, zipLike } from "../helpers/fixtures";
 import { uploadFile } from "../helpers/valet-upload";
 import { APP_URL, sql } from "./context";
 
@@ -153,11 +154,10 @@ describe("share links", () => {
 
   it("serves owner previews inline only for safe types", async () => {
     const { client } = await signedInClient(APP_URL);
-    const png = Buffer.from("89504e470d0a1a0a", "hex");
-    const { file } = await uploadFile(client, png, { name: "pic.png", type: "image/png" });
+    const { file } = await uploadFile(client, PNG_1X1, { name: "pic.png", type: "image/png" });
     const inline = new URL((await client.request(`/api/files/${file.id}/download?inline=1`)).headers.get("location")!);
     expect(inline.searchParams.get("response-content-disposition")).toMatch(/^inline; /);
-    const { file: zip } = await uploadFile(client, Buffer.from("PK"), { name: "a.zip", type: "application/zip" });
+    const { file: zip } = await uploadFile(client, zipLike(100), { name: "a.zip", type: "application/zip" });
     const attachment = new URL((await client.request(`/api/files/${zip.id}/download?inline=1`)).headers.get("location")!);
     expect(attachment.searchParams.get("response-content-disposition")).toMatch(/^attachment; /);
   });

@@ -6,6 +6,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MiB } from "@/lib/units";
 import { ApiClient, signedInClient } from "../helpers/api-client";
+import { zipLike } from "../helpers/fixtures";
 import { download } from "../helpers/valet-upload";
 import { APP_URL, sql } from "./context";
 
@@ -60,7 +61,7 @@ describe("command-line uploader", () => {
     const { token } = await tokenFor(client);
     const dir = await mkdtemp(path.join(os.tmpdir(), "valet-cli-"));
     const file = path.join(dir, "backup archive.zip");
-    const data = randomBytes(30 * MiB);
+    const data = zipLike(30 * MiB);
     await writeFile(file, data);
     try {
       const run = spawn(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "cli/upload.ts", file], {

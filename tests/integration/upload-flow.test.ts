@@ -1,11 +1,12 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { contentDisposition } from "@/lib/content-disposition";
 import { MiB } from "@/lib/units";
 import { ApiClient, signedInClient } from "../helpers/api-client";
+import { mp4Like, PNG_1X1 } from "../helpers/fixtures";
 import { complete, createMultipart, download, reserve, sendBytes, sign, uploadFile } from "../helpers/valet-upload";
-import { APP_URL, auditActions, bucket, uploadRow } from "./context";
+import { adminClient, APP_URL, auditActions, bucket, uploadRow } from "./context";
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -55,7 +56,7 @@ describe("the upload flow, end to end on PostgreSQL and Ceph RGW", () => {
 
   it("uploads a 17 MiB file as a 3-part multipart upload, parts straight to storage", async () => {
     const { client } = await signedInClient(APP_URL);
-    const data = randomBytes(17 * MiB);
+    const data = mp4Like(17 * MiB);
     const { upload, file } = await uploadFile(client, data, { name: "video.mp4", type: "video/mp4" });
     expect(upload.strategy).toBe("multipart");
     expect(upload.maxParts).toBe(3);
@@ -231,6 +232,49 @@ describe("refusals by the app", () => {
     expectError(res, 422, "upload_rejected");
     expect(res.body.error.message).toContain("text/html");
     expect(await bucket.headObject(upload.key)).toBeNull();
+  });
+});
+
+describe("content verification (magic bytes)", () => {
+  async function landAs(body: Buffer, args: { name: string; type: string }) {
+    const { client } = await signedInClient(APP_URL);
+    const upload = await reserve(client, { ...args, size: body.length });
+    await sendBytes(client, upload, body, args.type);
+    return { client, upload, res: await complete(client, upload.id) };
+  }
+
+  it("quarantines a .png that is really an executable, or HTML; keeps it for admins; serves it to no one", async () => {
+    for (const [body, what] of [
+      [Buffer.concat([Buffer.from("MZ"), Buffer.alloc(510)]), "application/x-msdownload"],
+      [Buffer.from("<!DOCTYPE html><script>alert(1)</script>"), "HTML/SVG markup"],
+    ] as const) {
+      const { client, upload, res } = await landAs(body, { name: "cute-cat.png", type: "image/png" });
+      expect(res).toMatchObject({ status: 422, body: { error: { code: "upload_quarantined" } } });
+      expect(res.body.error.message).toContain(what);
+      const row = await uploadRow(upload.id);
+      expect(row).toMatchObject({ status: "QUARANTINED", rejectReason: expect.stringContaining(what) });
+      expect(await bucket.headObject(upload.key)).not.toBeNull();
+      expect((await client.request(`/api/files/${upload.id}/download`)).status).toBe(404);
+      expect((await client.json("POST", `/api/files/${upload.id}/shares`, {})).status).toBe(409);
+      expect((await complete(client, upload.id)).body.error.code).toBe("upload_quarantined");
+      expect(await auditActions(upload.id)).toContain("upload.quarantined");
+
+      const { client: admin } = await adminClient();
+      const listed = await admin.json("GET", `/api/admin/uploads?status=QUARANTINED&q=${upload.id}`);
+      expect(listed.body.uploads).toEqual([expect.objectContaining({ id: upload.id, status: "QUARANTINED", rejectReason: expect.stringContaining(what) })]);
+      expect((await admin.request(`/api/admin/files/${upload.id}`, { method: "DELETE" })).status).toBe(204);
+      expect(await bucket.headObject(upload.key)).toBeNull();
+    }
+  });
+
+  it("accepts bytes that match: a real PNG, plain text", async () => {
+    expect((await landAs(PNG_1X1, { name: "pixel.png", type: "image/png" })).res.status).toBe(200);
+    expect((await landAs(Buffer.from("just words\n"), { name: "notes.txt", type: "text/plain" })).res.status).toBe(200);
+  });
+
+  it("quarantines an executable declared as text", async () => {
+    const { res } = await landAs(Buffer.concat([Buffer.from("7f454c46020101", "hex"), Buffer.alloc(200)]), { name: "readme.txt", type: "text/plain" });
+    expect(res.body.error.code).toBe("upload_quarantined");
   });
 });
 

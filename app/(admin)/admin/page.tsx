@@ -90,7 +90,7 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
           <span className="font-medium">Status</span>
           <select name="status" defaultValue={value("status")} className={field}>
             <option value="">Any</option>
-            {["READY", "PENDING", "REJECTED", "ABORTED", "DELETED", "EXPIRED"].map((s) => (
+            {["READY", "PENDING", "REJECTED", "ABORTED", "DELETED", "EXPIRED", "QUARANTINED"].map((s) => (
               <option key={s} value={s}>
                 {s.toLowerCase()}
               </option>

@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "UploadStatus" ADD VALUE 'QUARANTINED';
+
