@@ -16,7 +16,7 @@ import { Readable } from "node:stream";
 import { chromium } from "@playwright/test";
 import { GiB, MiB } from "../lib/units";
 import { freePort, run, stopChild, waitUntil } from "../scripts/lib/process";
-import { createDatabase, startRgw } from "../scripts/lib/services";
+import { appEnvironment, createDatabase, startRgw } from "../scripts/lib/services";
 import { ApiClient } from "../tests/helpers/api-client";
 import { measure, startCountingProxy } from "./harness";
 import { measureSigning } from "./signing";
@@ -42,25 +42,12 @@ async function startServices(work: string) {
   const { s3 } = rgw;
   const db = await createDatabase("valet_bench");
   cleanups.push(db.stop);
-  const dbUrl = db.url;
 
   const appProxy = await startCountingProxy(appPort);
   cleanups.push(() => appProxy.close());
   const appUrl = `http://localhost:${appProxy.port}`;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "production",
-    NEXT_TELEMETRY_DISABLED: "1",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    DATABASE_URL: dbUrl,
-    AUTH_SECRET: randomBytes(32).toString("base64url"),
-    APP_URL: appUrl,
-    AUTH_URL: appUrl,
-    S3_ENDPOINT: s3.S3_ENDPOINT,
-    S3_ACCESS_KEY_ID: s3.S3_ACCESS_KEY_ID,
-    S3_SECRET_ACCESS_KEY: s3.S3_SECRET_ACCESS_KEY,
-    S3_BUCKET: BUCKET,
-    S3_SETUP_BUCKET: "true",
+    ...appEnvironment({ s3, databaseUrl: db.url, appUrl, bucket: BUCKET }),
     MAX_UPLOAD_BYTES: String(5 * GiB),
     QUOTA_BYTES: String(1024 * GiB),
     // The load test is about signing throughput, not about the limits.

@@ -13,7 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { freePort, run, stopChild, waitUntil } from "./lib/process";
-import { createDatabase, startRgw } from "./lib/services";
+import { appEnvironment, createDatabase, startRgw } from "./lib/services";
 
 const ROOT = path.resolve(__dirname, "..");
 const BIN = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
@@ -67,19 +67,7 @@ async function main(): Promise<number> {
     const [s3, databaseUrl, port] = await Promise.all([startCeph(work), newDatabase(), freePort()]);
     const appUrl = `http://localhost:${port}`;
     const appEnv: NodeJS.ProcessEnv = {
-      ...baseEnv,
-      NODE_ENV: "production",
-      DATABASE_URL: databaseUrl,
-      AUTH_SECRET: randomBytes(32).toString("base64url"),
-      APP_URL: appUrl,
-      AUTH_URL: appUrl,
-      S3_ENDPOINT: s3.S3_ENDPOINT,
-      S3_ACCESS_KEY_ID: s3.S3_ACCESS_KEY_ID,
-      S3_SECRET_ACCESS_KEY: s3.S3_SECRET_ACCESS_KEY,
-      S3_REGION: "us-east-1",
-      S3_BUCKET: "valet-test",
-      S3_FORCE_PATH_STYLE: "true",
-      S3_SETUP_BUCKET: "true",
+      ...appEnvironment({ s3, databaseUrl, appUrl, bucket: "valet-test" }),
       // Short enough that a test can watch storage refuse an expired share download URL.
       SHARE_DOWNLOAD_URL_TTL_SECONDS: "3",
       // Low enough that tests can reach each limit in a few seconds, high enough for the rest.

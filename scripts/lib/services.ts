@@ -50,3 +50,23 @@ export async function createDatabase(prefix: string): Promise<{ url: string; sto
   await migrate(url.toString(), () => undefined);
   return { url: url.toString(), stop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
+
+/** The environment a production build of the app runs with against these services. */
+export function appEnvironment(args: { s3: RgwCredentials; databaseUrl: string; appUrl: string; bucket: string }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    // The SDK version is pinned in package-lock.json; its "Node 22 from 2027" notice is noise here.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    DATABASE_URL: args.databaseUrl,
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    APP_URL: args.appUrl,
+    AUTH_URL: args.appUrl,
+    ...args.s3,
+    S3_REGION: "us-east-1",
+    S3_BUCKET: args.bucket,
+    S3_FORCE_PATH_STYLE: "true",
+    S3_SETUP_BUCKET: "true",
+  };
+}

@@ -4,6 +4,7 @@ import { ZodError } from "zod";
 import { AdminUploadActions } from "@/components/admin-upload-actions";
 import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
+import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
 import { Table } from "@/components/ui/table";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { AppError } from "@/lib/errors";
@@ -16,7 +17,6 @@ import { adminUploadsQuerySchema } from "@/lib/validation/admin";
 export const metadata: Metadata = { title: "Admin · Uploads" };
 
 type Search = Record<string, string | string[] | undefined>;
-const field = "block w-full rounded-md border-0 px-2.5 py-1.5 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
 
 function one(search: Search, key: string): string | undefined {
   const v = search[key];
@@ -82,13 +82,11 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
       </p>
 
       <form method="get" className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4" aria-label="Search uploads">
-        <label className="space-y-1 text-sm sm:col-span-2">
-          <span className="font-medium">Search</span>
-          <input name="q" defaultValue={value("q")} placeholder="File name, key or owner email" className={field} />
-        </label>
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">Status</span>
-          <select name="status" defaultValue={value("status")} className={field}>
+        <FilterField label="Search" className="sm:col-span-2">
+          <input name="q" defaultValue={value("q")} placeholder="File name, key or owner email" className={filterInputClass} />
+        </FilterField>
+        <FilterField label="Status">
+          <select name="status" defaultValue={value("status")} className={filterInputClass}>
             <option value="">Any</option>
             {["READY", "PENDING", "REJECTED", "ABORTED", "DELETED", "EXPIRED", "QUARANTINED"].map((s) => (
               <option key={s} value={s}>
@@ -96,56 +94,41 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
               </option>
             ))}
           </select>
-        </label>
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">Type</span>
-          <input name="type" defaultValue={value("type")} placeholder="e.g. image/png" className={field} />
-        </label>
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">Owner email</span>
-          <input name="owner" type="email" defaultValue={value("owner")} className={field} />
-        </label>
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">From</span>
-          <input name="from" type="date" defaultValue={value("from")} className={field} />
-        </label>
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">To</span>
-          <input name="to" type="date" defaultValue={value("to")} className={field} />
-        </label>
+        </FilterField>
+        <FilterField label="Type">
+          <input name="type" defaultValue={value("type")} placeholder="e.g. image/png" className={filterInputClass} />
+        </FilterField>
+        <FilterField label="Owner email">
+          <input name="owner" type="email" defaultValue={value("owner")} className={filterInputClass} />
+        </FilterField>
+        <FilterField label="From">
+          <input name="from" type="date" defaultValue={value("from")} className={filterInputClass} />
+        </FilterField>
+        <FilterField label="To">
+          <input name="to" type="date" defaultValue={value("to")} className={filterInputClass} />
+        </FilterField>
         <div className="grid grid-cols-2 gap-2">
-          <label className="space-y-1 text-sm">
-            <span className="font-medium">Min MiB</span>
-            <input name="minMiB" type="number" min={0} step="any" defaultValue={value("minMiB")} className={field} />
-          </label>
-          <label className="space-y-1 text-sm">
-            <span className="font-medium">Max MiB</span>
-            <input name="maxMiB" type="number" min={0} step="any" defaultValue={value("maxMiB")} className={field} />
-          </label>
+          <FilterField label="Min MiB">
+            <input name="minMiB" type="number" min={0} step="any" defaultValue={value("minMiB")} className={filterInputClass} />
+          </FilterField>
+          <FilterField label="Max MiB">
+            <input name="maxMiB" type="number" min={0} step="any" defaultValue={value("maxMiB")} className={filterInputClass} />
+          </FilterField>
         </div>
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">Sort by</span>
-          <select name="sort" defaultValue={value("sort") || "date"} className={field}>
+        <FilterField label="Sort by">
+          <select name="sort" defaultValue={value("sort") || "date"} className={filterInputClass}>
             <option value="date">Date</option>
             <option value="size">Size</option>
             <option value="name">Name</option>
           </select>
-        </label>
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">Order</span>
-          <select name="order" defaultValue={value("order") || "desc"} className={field}>
+        </FilterField>
+        <FilterField label="Order">
+          <select name="order" defaultValue={value("order") || "desc"} className={filterInputClass}>
             <option value="desc">Descending</option>
             <option value="asc">Ascending</option>
           </select>
-        </label>
-        <div className="flex items-end gap-2">
-          <button type="submit" className={buttonClasses("primary")}>
-            Search
-          </button>
-          <Link href="/admin" className={buttonClasses("ghost")}>
-            Clear
-          </Link>
-        </div>
+        </FilterField>
+        <FilterActions submitLabel="Search" clearHref="/admin" />
       </form>
 
       {error ? <Alert>{error}</Alert> : null}

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { ZodError } from "zod";
 import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
+import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
 import { Table } from "@/components/ui/table";
 import { formatDate } from "@/lib/format";
 import { listAudit } from "@/lib/server/admin";
@@ -10,7 +11,6 @@ import { adminAuditQuerySchema } from "@/lib/validation/admin";
 
 export const metadata: Metadata = { title: "Admin · Audit log" };
 
-const field = "block w-full rounded-md px-2.5 py-1.5 text-sm ring-1 ring-inset ring-slate-300";
 
 export default async function AdminAuditPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const search = await searchParams;
@@ -31,34 +31,22 @@ export default async function AdminAuditPage({ searchParams }: { searchParams: P
         Audit log
       </h2>
       <form method="get" className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-6" aria-label="Filter the audit log">
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">Actor</span>
-          <input name="actor" defaultValue={search.actor ?? ""} placeholder="email or id" className={field} />
-        </label>
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">Action</span>
-          <input name="action" defaultValue={search.action ?? ""} placeholder="e.g. share. or upload.signed" className={field} />
-        </label>
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">Object</span>
-          <input name="object" defaultValue={search.object ?? ""} placeholder="upload/link id or key" className={field} />
-        </label>
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">From</span>
-          <input name="from" type="date" defaultValue={search.from ?? ""} className={field} />
-        </label>
-        <label className="space-y-1 text-sm">
-          <span className="font-medium">To</span>
-          <input name="to" type="date" defaultValue={search.to ?? ""} className={field} />
-        </label>
-        <div className="flex items-end gap-2">
-          <button type="submit" className={buttonClasses("primary")}>
-            Filter
-          </button>
-          <Link href="/admin/audit" className={buttonClasses("ghost")}>
-            Clear
-          </Link>
-        </div>
+        <FilterField label="Actor">
+          <input name="actor" defaultValue={search.actor ?? ""} placeholder="email or id" className={filterInputClass} />
+        </FilterField>
+        <FilterField label="Action">
+          <input name="action" defaultValue={search.action ?? ""} placeholder="e.g. share. or upload.signed" className={filterInputClass} />
+        </FilterField>
+        <FilterField label="Object">
+          <input name="object" defaultValue={search.object ?? ""} placeholder="upload/link id or key" className={filterInputClass} />
+        </FilterField>
+        <FilterField label="From">
+          <input name="from" type="date" defaultValue={search.from ?? ""} className={filterInputClass} />
+        </FilterField>
+        <FilterField label="To">
+          <input name="to" type="date" defaultValue={search.to ?? ""} className={filterInputClass} />
+        </FilterField>
+        <FilterActions submitLabel="Filter" clearHref="/admin/audit" />
       </form>
       {error ? <Alert>{error}</Alert> : null}
       {data && data.events.length === 0 ? <p className="text-sm text-slate-600">Nothing recorded matches these filters.</p> : null}

@@ -1,0 +1,30 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { buttonClasses } from "@/components/ui/button";
+
+/** Inputs inside a FilterField use this look. */
+export const filterInputClass = "block w-full rounded-md border-0 px-2.5 py-1.5 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
+
+/** A labelled control in an admin filter form (a GET form: filters live in the URL). */
+export function FilterField({ label, className = "", children }: { label: string; className?: string; children: ReactNode }) {
+  return (
+    <label className={`space-y-1 text-sm ${className}`}>
+      <span className="font-medium">{label}</span>
+      {children}
+    </label>
+  );
+}
+
+/** Submit, and a link back to the unfiltered page. */
+export function FilterActions({ submitLabel, clearHref }: { submitLabel: string; clearHref: string }) {
+  return (
+    <div className="flex items-end gap-2">
+      <button type="submit" className={buttonClasses("primary")}>
+        {submitLabel}
+      </button>
+      <Link href={clearHref} className={buttonClasses("ghost")}>
+        Clear
+      </Link>
+    </div>
+  );
+}
