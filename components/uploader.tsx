@@ -3,15 +3,17 @@
 import AwsS3 from "@uppy/aws-s3";
 import Uppy, { type UppyFile } from "@uppy/core";
 import Dashboard from "@uppy/dashboard";
+import GoldenRetriever from "@uppy/golden-retriever";
 import "@uppy/core/css/style.min.css";
 import "@uppy/dashboard/css/style.min.css";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { formatBytes } from "@/lib/format";
-import { PENDING_KEY_PREFIX, UploadSigner, valetApi } from "@/lib/upload-client";
+import { PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, valetApi, type RetryPolicy } from "@/lib/upload-client";
 import { planUpload } from "@/lib/upload-policy";
 
-type Meta = Record<string, never>;
+/** The reservation travels with the file, so Golden Retriever keeps it across a reload. */
+type Meta = { valetUploadId?: string };
 type Body = Record<string, never>;
 
 /**
@@ -37,10 +39,24 @@ export function Uploader({ maxFileBytes, allowedTypes }: { maxFileBytes: number;
         pluralize: (n: number) => (n === 1 ? 0 : 1),
       },
     });
-    const signer = new UploadSigner((fileId) => {
-      const file = uppy.getFile(fileId);
-      return file ? { name: file.name ?? "file", size: file.size ?? 0, type: file.type || "application/octet-stream" } : undefined;
-    });
+    // While Valet is unreachable (restarting, say), wait and say so; parts already signed go on.
+    const retry: RetryPolicy = {
+      maxWaitMs: 120_000,
+      onWait: () => uppy.info("Valet is unreachable; still trying. Uploads continue where they can.", "warning", 5000),
+    };
+    const signer = new UploadSigner(
+      {
+        file: (fileId) => {
+          const file = uppy.getFile(fileId);
+          if (!file) return undefined;
+          return { name: file.name ?? "file", size: file.size ?? 0, type: file.type || "application/octet-stream", data: file.data instanceof Blob ? file.data : undefined, reservationId: file.meta.valetUploadId };
+        },
+        fileIdForKey: (key) => uppy.getFiles().find((f) => f.s3Multipart?.key === key)?.id,
+        remember: (fileId, reservationId) => uppy.setFileMeta(fileId, { valetUploadId: reservationId }),
+      },
+      valetApi,
+      { retry },
+    );
     const completions = new Map<string, Promise<void>>();
 
     uppy
@@ -59,7 +75,12 @@ export function Uploader({ maxFileBytes, allowedTypes }: { maxFileBytes: number;
         generateObjectKey: (file) => `${PENDING_KEY_PREFIX}${file.id}`,
         signRequest: signer.signRequest,
         limit: 4,
-      });
+        // The reservation id is for Valet, not for storage.
+        allowedMetaFields: [],
+      })
+      // After a reload, files come back (small ones with their bytes; larger ones are re-selected)
+      // and multipart uploads resume from the parts storage already has.
+      .use(GoldenRetriever<Meta, Body>, { expires: 24 * 3600 * 1000 });
 
     // Start verifying each file as soon as its bytes are in storage, not when the batch ends.
     uppy.on("upload-success", (file) => {
@@ -67,7 +88,7 @@ export function Uploader({ maxFileBytes, allowedTypes }: { maxFileBytes: number;
       if (!file || !upload) return;
       completions.set(
         file.id,
-        valetApi.completeUpload(upload.id).then(
+        retryWhileUnavailable(() => valetApi.completeUpload(upload.id), retry).then(
           () => {
             signer.forget(file.id);
             router.refresh();
@@ -99,10 +120,9 @@ export function Uploader({ maxFileBytes, allowedTypes }: { maxFileBytes: number;
     });
     // Cancelling a file also cancels its reservation (and the multipart upload in storage).
     uppy.on("file-removed", (file: UppyFile<Meta, Body>) => {
-      const upload = signer.reservationFor(file.id);
-      if (!upload) return;
+      const reservationId = signer.reservationFor(file.id)?.id ?? file.meta.valetUploadId;
       signer.forget(file.id);
-      valetApi.abortUpload(upload.id).catch(() => undefined);
+      if (reservationId) valetApi.abortUpload(reservationId).catch(() => undefined);
     });
 
     return () => uppy.destroy();

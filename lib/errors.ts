@@ -23,6 +23,7 @@ export const ERROR_STATUS = {
   body_too_large: 413,
   quota_exceeded: 413,
   type_not_allowed: 415,
+  unsupported_media_type: 415,
   invalid_input: 422,
   upload_rejected: 422,
   upload_quarantined: 422,

@@ -19,9 +19,9 @@ export interface SignableUpload {
 }
 
 export type SignOperation =
-  | { op: "putObject"; key: string; contentType: string; contentLength: number }
+  | { op: "putObject"; key: string; contentType: string; contentLength: number; contentMd5?: string }
   | { op: "createMultipartUpload"; key: string; contentType: string }
-  | { op: "uploadPart"; key: string; uploadId: string; partNumber: number; contentLength: number }
+  | { op: "uploadPart"; key: string; uploadId: string; partNumber: number; contentLength: number; contentMd5?: string }
   | { op: "listParts"; key: string; uploadId: string }
   | { op: "completeMultipartUpload"; key: string; uploadId: string }
   | { op: "abortMultipartUpload"; key: string; uploadId: string };
@@ -46,13 +46,16 @@ export function authorizeSignRequest(upload: SignableUpload, request: Presignabl
   if (request.contentType !== undefined && request.contentType !== upload.contentType) {
     throw new AppError("invalid_input", `contentType must be "${upload.contentType}", the type declared when the upload was reserved.`);
   }
-  const { method, uploadId, partNumber } = request;
+  const { method, uploadId, partNumber, contentMd5 } = request;
   if (partNumber !== undefined && !(method === "PUT" && uploadId !== undefined)) throw notAllowed(`${method} with a partNumber`);
+  if (contentMd5 !== undefined && method !== "PUT") throw notAllowed(`${method} with a contentMd5`);
+  // Only set when given: the signed operation then binds these exact bytes.
+  const checksum = contentMd5 === undefined ? {} : { contentMd5 };
 
   const key = upload.key;
   if (upload.strategy === "SINGLE") {
     if (method === "PUT" && uploadId === undefined) {
-      return { op: "putObject", key, contentType: upload.contentType, contentLength: upload.size, needsPin: false };
+      return { op: "putObject", key, contentType: upload.contentType, contentLength: upload.size, ...checksum, needsPin: false };
     }
     throw notAllowed(`${method}${uploadId === undefined ? "" : " with an uploadId"} on a single-request upload`);
   }
@@ -76,7 +79,7 @@ export function authorizeSignRequest(upload: SignableUpload, request: Presignabl
         throw new AppError("invalid_input", `partNumber must be between 1 and ${upload.partCount} for this upload.`);
       }
       const contentLength = partLength(upload, upload.size, partNumber);
-      return { op: "uploadPart", key, uploadId, partNumber, contentLength, needsPin };
+      return { op: "uploadPart", key, uploadId, partNumber, contentLength, ...checksum, needsPin };
     }
     case "GET":
       return { op: "listParts", key, uploadId, needsPin };

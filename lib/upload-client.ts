@@ -4,6 +4,7 @@ import type { ApiTokenDto, FileDto, ShareDto } from "./dto";
 import type { ErrorCode } from "./errors";
 import { MAX_SIGN_BATCH } from "./upload-policy";
 import type { PresignableRequest } from "./validation/uploads";
+import { md5 } from "js-md5";
 
 export interface UploadReservation {
   id: string;
@@ -69,6 +70,7 @@ export const valetApi = {
   sign: (uploadId: string, request: PresignableRequest) => call<SignedRequest>(`/api/uploads/${uploadId}/sign`, { method: "POST", body: request }),
   signBatch: (uploadId: string, requests: PresignableRequest[]) =>
     call<{ results: SignedRequest[] }>(`/api/uploads/${uploadId}/sign`, { method: "POST", body: { requests } }).then((r) => r.results),
+  getUpload: (uploadId: string) => call<{ upload: UploadReservation }>(`/api/uploads/${uploadId}`, { method: "GET" }).then((r) => r.upload),
   completeUpload: (uploadId: string) => call<{ file: FileSummary }>(`/api/uploads/${uploadId}/complete`, { method: "POST" }).then((r) => r.file),
   abortUpload: (uploadId: string) => call<void>(`/api/uploads/${uploadId}`, { method: "DELETE" }),
   deleteFile: (fileId: string) => call<void>(`/api/files/${fileId}`, { method: "DELETE" }),
@@ -84,28 +86,136 @@ export const valetApi = {
 
 /** Uppy proposes this key; the signer swaps it for the server-chosen one at the first request. */
 export const PENDING_KEY_PREFIX = "valet-pending/";
-/** A prefetched URL is only used while it has at least this long to live. */
-const URL_REUSE_MARGIN_MS = 60_000;
 
-interface LocalFile {
+/** Valet itself is unreachable or overloaded (restarting, deploying): worth waiting for. */
+export function isTransient(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 0 || error.status === 502 || error.status === 503 || error.status === 504);
+}
+
+export interface RetryPolicy {
+  /** Give up after this long without an answer that is not transient. */
+  maxWaitMs: number;
+  /** Called before each wait, so the UI can say what is happening. */
+  onWait?: (error: ApiError, attempt: number) => void;
+}
+
+const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 5000];
+
+/** Runs `call`, retrying while Valet is unreachable or answers 502/503/504, up to `maxWaitMs`. */
+export async function retryWhileUnavailable<T>(call: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  const deadline = Date.now() + policy.maxWaitMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)]!;
+      if (!isTransient(error) || Date.now() + delay > deadline) throw error;
+      policy.onWait?.(error as ApiError, attempt + 1);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** What the signer needs of a file's bytes: slices it can read (a Blob or File is one). */
+export interface FileBytes {
+  size: number;
+  slice(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}
+
+export interface LocalFile {
   name: string;
   size: number;
   type: string;
+  /** With bytes, every PUT is signed with the MD5 of exactly what it will carry. */
+  data?: FileBytes;
+  /** The reservation made for this file before a reload, if any. */
+  reservationId?: string;
+}
+
+/** Where the signer finds files: Uppy's state in the browser, a plain object elsewhere. */
+export interface SignerHost {
+  file(fileId: string): LocalFile | undefined;
+  /** The file an object key belongs to, for requests that name only the key (after a reload). */
+  fileIdForKey?(key: string): string | undefined;
+  /** Keeps the reservation with the file so that a reloaded page can resume it. */
+  remember?(fileId: string, reservationId: string): void;
+}
+
+export type SignerApi = Pick<typeof valetApi, "reserveUpload" | "getUpload" | "sign" | "signBatch">;
+
+/** MD5 of bytes, base64: what S3's Content-MD5 carries. */
+export function md5Base64(bytes: ArrayBuffer): string {
+  return md5.base64(bytes);
+}
+
+/**
+ * Part digests for one file, computed one part after another and ahead of the upload, so that
+ * a batch of part URLs can be signed with their checksums without stalling the upload.
+ */
+class PartDigests {
+  private readonly digests = new Map<number, Promise<string>>();
+  private readonly done = new Set<number>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly data: FileBytes,
+    private readonly upload: UploadReservation,
+  ) {}
+
+  /** Queues parts first..last for hashing (in order, one at a time). */
+  prepare(first: number, last: number): void {
+    for (let n = first; n <= Math.min(last, this.upload.maxParts); n++) {
+      if (this.digests.has(n)) continue;
+      const start = (n - 1) * this.upload.partSize;
+      const end = Math.min(start + this.upload.partSize, this.upload.size);
+      const digest = this.tail.then(async () => md5Base64(await this.data.slice(start, end).arrayBuffer()));
+      this.tail = digest.catch(() => undefined);
+      this.digests.set(n, digest);
+      void digest.then(() => this.done.add(n), () => undefined);
+    }
+  }
+
+  get(n: number): Promise<string> {
+    this.prepare(n, n);
+    return this.digests.get(n)!;
+  }
+
+  ready(n: number): boolean {
+    return this.done.has(n);
+  }
+
+  /** A signed part does not need its digest again (a re-sign hashes it afresh). */
+  drop(n: number): void {
+    this.digests.delete(n);
+    this.done.delete(n);
+  }
+}
+
+interface Prefetched extends SignedRequest {
+  receivedAt: number;
 }
 
 /**
  * Implements @uppy/aws-s3's `signRequest`. It reserves the upload on first use, and fetches
- * part URLs in batches (plus the completion URL with the last batch), so a 1 GiB upload costs
- * the app five requests: reserve, create, two part batches, complete.
+ * part URLs in batches (plus the completion URL with the last batch). When it has the file's
+ * bytes it signs each PUT with their MD5 (hashing parts ahead of the upload), so storage refuses
+ * a part that is not exactly what was read. While Valet is unreachable it keeps retrying; parts
+ * whose URLs it already holds carry on meanwhile.
  */
 export class UploadSigner {
   private readonly reservations = new Map<string, UploadReservation>();
-  private readonly prefetched = new Map<string, SignedRequest>();
+  private readonly pendingReservations = new Map<string, Promise<UploadReservation>>();
+  private readonly prefetched = new Map<string, Prefetched>();
+  private readonly digests = new Map<string, PartDigests>();
+  private readonly retry: RetryPolicy;
 
   constructor(
-    private readonly lookupFile: (fileId: string) => LocalFile | undefined,
-    private readonly api: Pick<typeof valetApi, "reserveUpload" | "sign" | "signBatch"> = valetApi,
-  ) {}
+    private readonly host: SignerHost,
+    private readonly api: SignerApi = valetApi,
+    options: { retry?: Partial<RetryPolicy> } = {},
+  ) {
+    this.retry = { maxWaitMs: 120_000, ...options.retry };
+  }
 
   reservationFor(fileId: string): UploadReservation | undefined {
     return this.reservations.get(fileId);
@@ -113,57 +223,124 @@ export class UploadSigner {
 
   /** After completion, rejection or cancel: a retry must reserve afresh. */
   forget(fileId: string): void {
+    const upload = this.reservations.get(fileId);
     this.reservations.delete(fileId);
+    this.pendingReservations.delete(fileId);
+    if (upload) this.digests.delete(upload.id);
   }
 
   readonly signRequest = async (request: PresignableRequest): Promise<{ url: string; key: string; headers?: Record<string, string> }> => {
-    const upload = await this.uploadForKey(request.key);
+    const { fileId, upload } = await this.uploadForKey(request.key);
     const resolved: PresignableRequest = { ...request, key: upload.key };
-    const { url, headers } = await this.signOne(upload, resolved);
+    const { url, headers } = await this.signOne(fileId, upload, resolved);
     return { url, key: upload.key, headers };
   };
 
-  private async uploadForKey(key: string): Promise<UploadReservation> {
-    if (key.startsWith(PENDING_KEY_PREFIX)) {
-      const fileId = key.slice(PENDING_KEY_PREFIX.length);
-      const existing = this.reservations.get(fileId);
-      if (existing) return existing;
-      const file = this.lookupFile(fileId);
-      if (!file) throw new Error("This file is no longer in the upload list.");
-      const upload = await this.api.reserveUpload({ name: file.name, size: file.size, type: file.type });
-      this.reservations.set(fileId, upload);
-      return upload;
+  private async uploadForKey(key: string): Promise<{ fileId: string; upload: UploadReservation }> {
+    const fileId = key.startsWith(PENDING_KEY_PREFIX) ? key.slice(PENDING_KEY_PREFIX.length) : this.fileIdForKey(key);
+    if (fileId === undefined) throw new Error("No reservation for this upload; remove the file and add it again.");
+    const existing = this.reservations.get(fileId);
+    if (existing) return { fileId, upload: existing };
+    // Concurrent first requests for one file share one reservation.
+    let pending = this.pendingReservations.get(fileId);
+    if (!pending) {
+      pending = this.reserve(fileId);
+      this.pendingReservations.set(fileId, pending);
     }
-    for (const upload of this.reservations.values()) if (upload.key === key) return upload;
-    throw new Error("No reservation for this upload; remove the file and add it again.");
+    try {
+      const upload = await pending;
+      if (upload.key !== key && !key.startsWith(PENDING_KEY_PREFIX)) throw new Error("This file's reservation is for another object; remove the file and add it again.");
+      this.reservations.set(fileId, upload);
+      return { fileId, upload };
+    } finally {
+      this.pendingReservations.delete(fileId);
+    }
   }
 
-  private async signOne(upload: UploadReservation, request: PresignableRequest): Promise<SignedRequest> {
+  private fileIdForKey(key: string): string | undefined {
+    for (const [fileId, upload] of this.reservations) if (upload.key === key) return fileId;
+    return this.host.fileIdForKey?.(key);
+  }
+
+  /** A reservation kept from before a reload is reused while it is still pending; else a new one. */
+  private async reserve(fileId: string): Promise<UploadReservation> {
+    const file = this.host.file(fileId);
+    if (!file) throw new Error("This file is no longer in the upload list.");
+    if (file.reservationId) {
+      const kept = await this.withRetry(() => this.api.getUpload(file.reservationId!)).catch(() => undefined);
+      if (kept?.status === "PENDING") return kept;
+    }
+    const upload = await this.withRetry(() => this.api.reserveUpload({ name: file.name, size: file.size, type: file.type }));
+    this.host.remember?.(fileId, upload.id);
+    return upload;
+  }
+
+  private withRetry<T>(call: () => Promise<T>): Promise<T> {
+    return retryWhileUnavailable(call, this.retry);
+  }
+
+  private async signOne(fileId: string, upload: UploadReservation, request: PresignableRequest): Promise<SignedRequest> {
     const { uploadId, partNumber } = request;
     const isPart = request.method === "PUT" && uploadId !== undefined && partNumber !== undefined;
     const isComplete = request.method === "POST" && uploadId !== undefined;
-    if (!isPart && !isComplete) return this.api.sign(upload.id, request);
+    const digests = this.digestsFor(fileId, upload);
+    if (request.method === "PUT" && uploadId === undefined && digests) {
+      // A single PUT: the whole file is at most the multipart threshold, hashed in one go.
+      return this.withRetry(async () => this.api.sign(upload.id, { ...request, contentMd5: await digests.get(1) }));
+    }
+    if (!isPart && !isComplete) return this.withRetry(() => this.api.sign(upload.id, request));
 
     const cacheKey = isPart ? `${uploadId}:${partNumber}` : `${uploadId}:complete`;
     const cached = this.prefetched.get(cacheKey);
-    if (cached && Date.parse(cached.expiresAt) - Date.now() > URL_REUSE_MARGIN_MS) {
+    if (cached && stillFresh(cached)) {
       this.prefetched.delete(cacheKey);
       return cached;
     }
-    if (!isPart) return this.api.sign(upload.id, request);
+    if (!isPart) return this.withRetry(() => this.api.sign(upload.id, request));
 
-    // Parts go one after another: sign this one and the next ones in a single call.
+    // Parts go one after another: sign this one and the next ones in a single call. With
+    // checksums, the batch holds this part and the following ones already hashed.
     const last = Math.min(partNumber + MAX_SIGN_BATCH - 1, upload.maxParts);
     const batch: PresignableRequest[] = [];
-    for (let n = partNumber; n <= last && batch.length < MAX_SIGN_BATCH; n++) batch.push({ method: "PUT", key: upload.key, uploadId, partNumber: n });
-    const includesComplete = last === upload.maxParts && batch.length < MAX_SIGN_BATCH;
-    if (includesComplete) batch.push({ method: "POST", key: upload.key, uploadId });
-    const results = await this.api.signBatch(upload.id, batch);
+    if (digests) {
+      digests.prepare(partNumber, last);
+      batch.push({ method: "PUT", key: upload.key, uploadId, partNumber, contentMd5: await digests.get(partNumber) });
+      for (let n = partNumber + 1; n <= last && digests.ready(n); n++) {
+        batch.push({ method: "PUT", key: upload.key, uploadId, partNumber: n, contentMd5: await digests.get(n) });
+      }
+    } else {
+      for (let n = partNumber; n <= last; n++) batch.push({ method: "PUT", key: upload.key, uploadId, partNumber: n });
+    }
+    const lastSigned = partNumber + batch.length - 1;
+    if (lastSigned === upload.maxParts && batch.length < MAX_SIGN_BATCH) batch.push({ method: "POST", key: upload.key, uploadId });
+    const results = await this.withRetry(() => this.api.signBatch(upload.id, batch));
+    const receivedAt = Date.now();
     results.forEach((result, i) => {
       const r = batch[i]!;
-      this.prefetched.set(r.partNumber === undefined ? `${uploadId}:complete` : `${uploadId}:${r.partNumber}`, result);
+      if (r.partNumber !== undefined) digests?.drop(r.partNumber);
+      this.prefetched.set(r.partNumber === undefined ? `${uploadId}:complete` : `${uploadId}:${r.partNumber}`, { ...result, receivedAt });
     });
+    if (digests && lastSigned < upload.maxParts) digests.prepare(lastSigned + 1, lastSigned + MAX_SIGN_BATCH);
     this.prefetched.delete(cacheKey);
     return results[0]!;
   }
+
+  private digestsFor(fileId: string, upload: UploadReservation): PartDigests | undefined {
+    const existing = this.digests.get(upload.id);
+    if (existing) return existing;
+    const data = this.host.file(fileId)?.data;
+    if (!data || data.size !== upload.size) return undefined;
+    const digests = new PartDigests(data, upload.strategy === "single" ? { ...upload, partSize: upload.size, maxParts: 1 } : upload);
+    this.digests.set(upload.id, digests);
+    return digests;
+  }
+}
+
+/**
+ * A prefetched URL is used only while it has a good part of its life left: at least a minute,
+ * or half its lifetime when URLs are short-lived. A URL that would expire mid-wait is re-signed.
+ */
+function stillFresh(signed: Prefetched, now = Date.now()): boolean {
+  const expiresAt = Date.parse(signed.expiresAt);
+  return expiresAt - now > Math.min(60_000, (expiresAt - signed.receivedAt) / 2);
 }

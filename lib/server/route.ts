@@ -62,6 +62,10 @@ async function authenticate(req: NextRequest): Promise<SessionUser> {
 }
 
 export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S): Promise<z.infer<S>> {
+  // Only JSON: a form (text/plain, urlencoded, multipart) that happens to carry JSON is refused.
+  if (normalizeMediaType(req.headers.get("content-type")) !== "application/json") {
+    throw new AppError("unsupported_media_type", "Send the request body as JSON, with Content-Type: application/json.");
+  }
   const declared = Number(req.headers.get("content-length") ?? 0);
   if (declared > MAX_JSON_BODY_BYTES) throw new AppError("body_too_large", `Request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`);
   const text = await req.text();
@@ -74,6 +78,8 @@ export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S)
   }
   return schema.parse(body);
 }
+
+const normalizeMediaType = (value: string | null) => (value ?? "").split(";")[0]!.trim().toLowerCase();
 
 export function json(data: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return NextResponse.json(data, { status, headers: { "cache-control": "no-store", ...headers } });
@@ -122,8 +128,14 @@ export function toErrorResponse(error: unknown): Response {
   return json(new AppError("internal", "Something went wrong on our side. It has been logged.").toBody(), 500);
 }
 
+/**
+ * Socket errors, PostgreSQL's "admin shutdown" and connection-failure classes, and Prisma's
+ * can't-reach (P1001), timed-out (P1002), connection-closed (P1017) and pool-timeout (P2024).
+ */
+const DATABASE_DOWN_CODES = new Set(["ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "57P01", "08006", "08001", "P1001", "P1002", "P1017", "P2024"]);
+
 function isDatabaseDown(error: unknown): boolean {
   if (error instanceof Prisma.PrismaClientInitializationError) return true;
   const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
-  return typeof code === "string" && ["ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "57P01", "08006", "08001"].includes(code);
+  return typeof code === "string" && DATABASE_DOWN_CODES.has(code);
 }

@@ -61,6 +61,9 @@ export function createStorage(config: StorageConfig) {
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     maxAttempts: 2,
+    // The server only makes small requests (HEAD, a 4 KiB GET, listings): a storage that does not
+    // answer is reported as unavailable rather than hanging the API call.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
   });
   const Bucket = config.bucket;
 
@@ -76,15 +79,18 @@ export function createStorage(config: StorageConfig) {
     const sign = (method: string, query: Record<string, string>, headers: Record<string, string> = {}) => signUrl({ method, key, query, headers, expiresIn, signingDate });
     switch (operation.op) {
       case "putObject": {
-        // Content-Type and the exact Content-Length are signed: storage refuses any other.
-        const headers = { "content-type": operation.contentType, "content-length": String(operation.contentLength) };
-        return { url: await sign("PUT", {}, headers), headers: { "content-type": operation.contentType } };
+        // Content-Type and the exact Content-Length are signed: storage refuses any other. With a
+        // checksum, Content-MD5 is signed too, and storage refuses bytes that do not match it.
+        const headers = { "content-type": operation.contentType, ...md5Header(operation.contentMd5) };
+        return { url: await sign("PUT", {}, { ...headers, "content-length": String(operation.contentLength) }), headers };
       }
       case "createMultipartUpload":
         return { url: await sign("POST", { uploads: "" }, { "content-type": operation.contentType }), headers: { "content-type": operation.contentType } };
       case "uploadPart": {
         const query = { partNumber: String(operation.partNumber), uploadId: operation.uploadId };
-        return { url: await sign("PUT", query, { "content-length": String(operation.contentLength) }) };
+        const headers = md5Header(operation.contentMd5);
+        const url = await sign("PUT", query, { ...headers, "content-length": String(operation.contentLength) });
+        return operation.contentMd5 === undefined ? { url } : { url, headers };
       }
       case "listParts":
         return { url: await sign("GET", { uploadId: operation.uploadId }) };
@@ -331,6 +337,8 @@ function createUrlSigner(config: StorageConfig, client: S3Client) {
     return formatUrl(signed);
   };
 }
+
+const md5Header = (contentMd5: string | undefined): Record<string, string> => (contentMd5 === undefined ? {} : { "content-md5": contentMd5 });
 
 function statusOf(error: unknown): number | undefined {
   if (error instanceof AppError) return undefined;

@@ -75,6 +75,8 @@ export async function createUpload(args: { user: SessionUser; input: CreateUploa
     throw new AppError("too_large", `This file is ${formatBytes(input.size)}; the limit is ${formatBytes(config.MAX_UPLOAD_BYTES)}.`);
   }
   await enforceRateLimit("reserve", { userId: user.id, ip: meta.ip });
+  // A reservation is only worth making if the browser can reach storage with it.
+  await storage().ping();
   const plan = planUpload(input.size);
   const id = randomUUID();
   const name = sanitizeFileName(input.name);
@@ -119,6 +121,11 @@ export async function usageOf(tx: Tx, ownerId: string): Promise<Usage> {
   return { bytes: Number(usage._sum.size ?? 0), files: usage._count._all };
 }
 
+// GET /api/uploads/:id
+export async function getUpload(args: { user: SessionUser; uploadId: string }): Promise<UploadDto> {
+  return toUploadDto(await getUploadForOwnerOrThrow(args.uploadId, args.user.id));
+}
+
 async function getUploadForOwnerOrThrow(uploadId: string, ownerId: string): Promise<Upload> {
   const upload = await db().upload.findFirst({ where: { id: uploadId, ownerId } });
   if (!upload) throw new AppError("not_found", "No such upload.");
@@ -149,6 +156,9 @@ export async function signUploadRequests(args: { user: SessionUser; uploadId: st
     operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now));
   }
 
+  // URLs to a storage that is down would only fail in the browser: say so here (503, retryable).
+  if (candidate === undefined) await storage().ping();
+
   // A URL never outlives the reservation it was signed for.
   const secondsLeft = Math.floor((upload.expiresAt.getTime() - now.getTime()) / 1000);
   const expiresIn = Math.max(1, Math.min(env().UPLOAD_URL_TTL_SECONDS, secondsLeft));
@@ -164,7 +174,8 @@ export async function signUploadRequests(args: { user: SessionUser; uploadId: st
 function describeOperations(operations: AuthorizedOperation[], expiresAt: string) {
   const parts = operations.flatMap((o) => (o.op === "uploadPart" ? [o.partNumber] : []));
   const others = operations.filter((o) => o.op !== "uploadPart").map((o) => o.op);
-  return { operations: others, parts: parts.length > 0 ? { count: parts.length, first: Math.min(...parts), last: Math.max(...parts) } : null, expiresAt };
+  const checksummed = operations.filter((o) => "contentMd5" in o).length;
+  return { operations: others, parts: parts.length > 0 ? { count: parts.length, first: Math.min(...parts), last: Math.max(...parts) } : null, checksummed, expiresAt };
 }
 
 /**

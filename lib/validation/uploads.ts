@@ -18,16 +18,26 @@ export const presignableRequestSchema = z.object({
   uploadId: z.string().min(1).max(1024).optional(),
   partNumber: z.number().int("partNumber must be an integer").optional(),
   contentType: z.string().max(255).optional(),
+  /** Base64 MD5 of the bytes this PUT will carry (a whole single upload, or one part): signed as Content-MD5. */
+  contentMd5: z.string().regex(/^[A-Za-z0-9+/]{22}==$/, "contentMd5 must be the base64 MD5 digest of the bytes (24 characters)").optional(),
   // Uppy may suggest an expiry; the server decides, so the value is accepted and ignored.
   expiresIn: z.number().optional(),
 });
 export type PresignableRequest = z.infer<typeof presignableRequestSchema>;
 
-export const signBodySchema = z.union([
-  z.object({ requests: z.array(presignableRequestSchema).min(1).max(MAX_SIGN_BATCH, `at most ${MAX_SIGN_BATCH} requests per batch`) }),
-  presignableRequestSchema,
-]);
-export type SignBody = z.infer<typeof signBodySchema>;
+const signBatchSchema = z.object({
+  requests: z.array(presignableRequestSchema).min(1).max(MAX_SIGN_BATCH, `at most ${MAX_SIGN_BATCH} requests per batch`),
+});
+
+/**
+ * A batch when the body has `requests`, else one request. Chosen by shape rather than with a
+ * union, so that a refusal names the field that is wrong.
+ */
+export function parseSignBody(body: unknown): SignBody {
+  return typeof body === "object" && body !== null && "requests" in body ? signBatchSchema.parse(body) : presignableRequestSchema.parse(body);
+}
+
+export type SignBody = z.infer<typeof signBatchSchema> | PresignableRequest;
 
 export const listFilesQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),

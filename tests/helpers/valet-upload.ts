@@ -1,5 +1,7 @@
 // Uploads bytes through Valet's flow exactly as the browser does: reserve, sign, send the bytes
 // straight to storage with the signed URLs, complete. Returns every step for assertions.
+import { ApiError, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, type RetryPolicy, type SignedRequest, type SignerApi, type UploadReservation } from "@/lib/upload-client";
+import { planUpload } from "@/lib/upload-policy";
 import type { ApiClient, JsonResponse } from "./api-client";
 
 /** Node's fetch takes a Buffer; the DOM typings in tsconfig don't know that. */
@@ -85,4 +87,83 @@ export async function download(client: ApiClient, fileId: string) {
   const location = redirect.headers.get("location")!;
   const res = await fetch(location);
   return { location, status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** Bytes to upload without holding them all: a benchmark repeats one block, a test slices a Buffer. */
+export interface ByteSource {
+  size: number;
+  slice(start: number, end: number): Buffer;
+}
+
+export const bufferSource = (data: Buffer): ByteSource => ({ size: data.length, slice: (start, end) => data.subarray(start, end) });
+
+/** The browser signer's API over an ApiClient: refusals and unreachability become ApiErrors, as in the browser. */
+export function signerApi(client: ApiClient, onCall: () => void = () => undefined): SignerApi & { complete(id: string): Promise<unknown> } {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    onCall();
+    let res: JsonResponse;
+    try {
+      res = await client.json(method, path, body);
+    } catch {
+      throw new ApiError(0, "network_error", `${method} ${path}: no answer`);
+    }
+    if (res.status >= 300) throw new ApiError(res.status, res.body?.error?.code ?? "internal", res.body?.error?.message ?? `${method} ${path}: ${res.status}`);
+    return res.body as T;
+  };
+  return {
+    reserveUpload: async (body) => (await call<{ upload: UploadReservation }>("POST", "/api/uploads", body)).upload,
+    getUpload: async (id) => (await call<{ upload: UploadReservation }>("GET", `/api/uploads/${id}`)).upload,
+    sign: (id, request) => call<SignedRequest>("POST", `/api/uploads/${id}/sign`, request),
+    signBatch: async (id, requests) => (await call<{ results: SignedRequest[] }>("POST", `/api/uploads/${id}/sign`, { requests })).results,
+    complete: (id) => call("POST", `/api/uploads/${id}/complete`),
+  };
+}
+
+/**
+ * Uploads exactly as the browser does, through the browser's own UploadSigner: the requests
+ * Uppy makes, in Uppy's order (parts one after another), bytes straight to storage, then the
+ * completion call (retried while Valet is unreachable, as the uploader does). `afterPart` lets a
+ * test break something mid-upload.
+ */
+export async function uploadWithSigner(args: {
+  api: ReturnType<typeof signerApi>;
+  source: ByteSource;
+  name: string;
+  type: string;
+  checksums?: boolean;
+  retry?: Partial<RetryPolicy>;
+  afterPart?: (partNumber: number) => Promise<void>;
+}): Promise<{ upload: UploadReservation; file: { id: string; size: number } }> {
+  const { api, source, type } = args;
+  const data = { size: source.size, slice: (start: number, end: number) => ({ arrayBuffer: async () => Uint8Array.from(source.slice(start, end)).buffer }) };
+  const local = { name: args.name, size: source.size, type, data: args.checksums === false ? undefined : data };
+  const signer = new UploadSigner({ file: () => local }, api, { retry: args.retry });
+  const toStorage = async (url: string, init: RequestInit) => {
+    const res = await fetch(url, init);
+    if (!res.ok) throw new Error(`storage ${init.method}: ${res.status} ${await res.text()}`);
+    return res;
+  };
+  const plan = planUpload(source.size);
+  if (plan.strategy === "single") {
+    const signed = await signer.signRequest({ method: "PUT", key: `${PENDING_KEY_PREFIX}f`, contentType: type });
+    await toStorage(signed.url, { method: "PUT", headers: signed.headers, body: bytes(source.slice(0, source.size)) });
+  } else {
+    const created = await signer.signRequest({ method: "POST", key: `${PENDING_KEY_PREFIX}f` });
+    const xml = await (await toStorage(created.url, { method: "POST", headers: created.headers })).text();
+    const s3UploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(xml)![1]!;
+    const etags: string[] = [];
+    for (let n = 1; n <= plan.partCount; n++) {
+      const part = await signer.signRequest({ method: "PUT", key: created.key, uploadId: s3UploadId, partNumber: n });
+      const start = (n - 1) * plan.partSize;
+      const res = await toStorage(part.url, { method: "PUT", headers: part.headers, body: bytes(source.slice(start, Math.min(start + plan.partSize, source.size))) });
+      etags.push(res.headers.get("etag")!);
+      await args.afterPart?.(n);
+    }
+    const done = await signer.signRequest({ method: "POST", key: created.key, uploadId: s3UploadId });
+    const body = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
+    await toStorage(done.url, { method: "POST", headers: { "content-type": "application/xml" }, body });
+  }
+  const upload = signer.reservationFor("f")!;
+  const { file } = (await retryWhileUnavailable(() => api.complete(upload.id), { maxWaitMs: 120_000, ...args.retry })) as { file: { id: string; size: number } };
+  return { upload, file };
 }

@@ -1,5 +1,8 @@
 import { withUser } from "@/lib/server/route";
-import { abortUpload } from "@/lib/server/uploads";
+import { abortUpload, getUpload } from "@/lib/server/uploads";
+
+// GET /api/uploads/:id — one of your reservations (a reloaded page resumes from it)
+export const GET = withUser<{ id: string }>(async ({ params, user }) => Response.json({ upload: await getUpload({ user, uploadId: params.id }) }));
 
 // DELETE /api/uploads/:id — cancel a pending upload (aborted in storage too)
 export const DELETE = withUser<{ id: string }>(async ({ params, user, meta }) => {
