@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { MiB } from "../lib/units";
 import { cspViolations, downloadedBytes, newEmail, screenshot, sha256, signIn, signUp, textOfSize } from "./helpers";
@@ -61,4 +62,42 @@ test("a wrong password is refused with a message that says what to do", async ({
   await signIn(page, email, "not the password");
   await expect(page.getByText("That email and password don't match an account")).toBeVisible();
   await screenshot(page, "sign-in-error");
+});
+
+test("a reload mid-upload resumes from the parts storage already has, after the file is chosen again", async ({ page }, testInfo) => {
+  const violations = cspViolations(page);
+  await signUp(page, newEmail());
+  // On disk, so that choosing it again gives the same file (name, size and modification time).
+  const file = testInfo.outputPath("resume-me.txt");
+  await writeFile(file, textOfSize(40 * MiB, "resume"));
+  const partNumberOf = (url: string) => new URL(url).searchParams.get("partNumber");
+  const sentParts: string[] = [];
+  page.on("requestfinished", (request) => {
+    if (request.method() === "PUT" && partNumberOf(request.url())) sentParts.push(partNumberOf(request.url())!);
+  });
+
+  // Part 3 never gets an answer: the page is reloaded while it is on its way.
+  const isPart3 = (url: URL) => url.searchParams.get("partNumber") === "3";
+  const part3Held = new Promise<void>((resolve) => void page.route(isPart3, () => resolve()));
+  await page.locator(".uppy-Dashboard-input").first().setInputFiles(file);
+  await page.getByRole("button", { name: /Upload 1 file/ }).click();
+  await part3Held;
+  expect(sentParts).toEqual(["1", "2"]);
+
+  await page.reload();
+  // The held request died with the old page; from here on, part 3 may go through.
+  await page.unrouteAll({ behavior: "ignoreErrors" });
+  sentParts.length = 0;
+  const listedParts = page.waitForRequest((request) => request.method() === "GET" && new URL(request.url()).searchParams.has("uploadId"));
+  // Too big to keep in the browser, so Valet asks for the file again and then resumes.
+  await expect(page.getByText("We could not fully recover 1 file. Please re-select it and resume the upload.")).toBeVisible();
+  await screenshot(page, "upload-resume");
+  await page.getByRole("button", { name: "Add more files" }).click();
+  await page.locator(".uppy-Dashboard-input").first().setInputFiles(file);
+  await page.getByRole("button", { name: /Upload|Resume/ }).first().click();
+  await listedParts;
+  const rows = page.getByTestId("file-row");
+  await expect(rows.filter({ hasText: "resume-me.txt" })).toContainText("40.0 MiB", { timeout: 120_000 });
+  expect(sentParts).toEqual(["3", "4", "5"]);
+  expect(violations).toEqual([]);
 });
