@@ -20,42 +20,9 @@ async function expectRefused(response: Response, code: string) {
   expect(await response.text()).toContain(`<Code>${code}</Code>`);
 }
 
+// The attacks on signed URLs (tampering, expiry, other keys, methods, types, sizes) are in
+// adversarial.test.ts; these prove the exact-length signing edge cases and the checksums.
 describe("refusals by storage (Ceph RGW)", () => {
-  it("refuses an expired URL", async () => {
-    const { upload } = await signedPut(5);
-    // Signed ten minutes ago for sixty seconds: expired, exactly as a stale URL would be.
-    const stale = await bucket.presign(
-      { op: "putObject", key: upload.key, contentType: "text/plain", contentLength: 5 },
-      60,
-      new Date(Date.now() - 10 * 60_000),
-    );
-    await expectRefused(await fetch(stale.url, { method: "PUT", headers: stale.headers, body: "hello" }), "AccessDenied");
-    expect(await bucket.headObject(upload.key)).toBeNull();
-  });
-
-  it("refuses a tampered signature", async () => {
-    const { upload, url, headers } = await signedPut(5);
-    const tampered = new URL(url);
-    const signature = tampered.searchParams.get("X-Amz-Signature")!;
-    tampered.searchParams.set("X-Amz-Signature", `${signature.slice(0, -1)}${signature.endsWith("0") ? "1" : "0"}`);
-    await expectRefused(await fetch(tampered, { method: "PUT", headers, body: "hello" }), "SignatureDoesNotMatch");
-    expect(await bucket.headObject(upload.key)).toBeNull();
-  });
-
-  it("refuses a URL used for another key", async () => {
-    const { upload, url, headers } = await signedPut(5);
-    const elsewhere = new URL(url);
-    elsewhere.pathname = elsewhere.pathname.replace(/[^/]+$/, "evil.txt");
-    await expectRefused(await fetch(elsewhere, { method: "PUT", headers, body: "hello" }), "SignatureDoesNotMatch");
-    expect(await bucket.headObject(upload.key.replace(/[^/]+$/, "evil.txt"))).toBeNull();
-  });
-
-  it("refuses a single PUT with another Content-Type than signed", async () => {
-    const { upload, url } = await signedPut(5);
-    await expectRefused(await fetch(url, { method: "PUT", headers: { "content-type": "text/html" }, body: "hello" }), "SignatureDoesNotMatch");
-    expect(await bucket.headObject(upload.key)).toBeNull();
-  });
-
   it("refuses a single PUT of another size than declared", async () => {
     const { upload, url, headers } = await signedPut(5);
     await expectRefused(await fetch(url, { method: "PUT", headers, body: "hello!" }), "SignatureDoesNotMatch");
@@ -63,7 +30,7 @@ describe("refusals by storage (Ceph RGW)", () => {
     expect(await bucket.headObject(upload.key)).toBeNull();
   });
 
-  it("refuses a part of a different size than signed", async () => {
+  it("refuses a part one byte off the signed size, and takes the exact size", async () => {
     const { client } = await signedInClient(APP_URL);
     const upload = await reserve(client, { name: "big.zip", size: 20 * MiB, type: "application/zip" });
     const uploadId = await createMultipart(client, upload, "application/zip");
@@ -73,12 +40,6 @@ describe("refusals by storage (Ceph RGW)", () => {
     await expectRefused(await fetch(part.body.url, { method: "PUT", body: bytes(Buffer.alloc(8 * MiB + 1)) }), "SignatureDoesNotMatch");
     // The signed size goes through: the refusals above were about size, not the URL.
     expect((await fetch(part.body.url, { method: "PUT", body: bytes(Buffer.alloc(8 * MiB)) })).status).toBe(200);
-  });
-
-  it("refuses a PUT URL used for another method", async () => {
-    const { url } = await signedPut(5);
-    await expectRefused(await fetch(url, { method: "GET" }), "SignatureDoesNotMatch");
-    await expectRefused(await fetch(url, { method: "DELETE" }), "SignatureDoesNotMatch");
   });
 });
 
