@@ -16,23 +16,32 @@ export interface RgwCredentials {
   S3_SECRET_ACCESS_KEY: string;
 }
 
-/** Starts a single-node cluster under `dir` on free ports; `extraEnv` picks e.g. BlueStore. */
+/**
+ * Starts a single-node cluster under `dir` on free ports; `extraEnv` picks e.g. BlueStore. On a
+ * busy shared machine a start can stall (once seen: radosgw not answering after 90 s); the
+ * failed attempt's log tail is printed and one more attempt is made on fresh ports.
+ */
 export async function startRgw(dir: string, extraEnv: Record<string, string> = {}): Promise<{ s3: RgwCredentials; stop: () => Promise<void> }> {
-  const env = {
-    ...process.env,
-    ...extraEnv,
-    RGW_PORT: String(await freePort()),
-    RGW_MON_PORT: String(await freePort()),
-    RGW_OSD_PORT_MIN: String(20_000 + Math.floor(Math.random() * 20_000)),
-  };
-  const stop = async () => void spawnSync("bash", [SCRIPT, "stop", dir], { stdio: "inherit", env });
-  const started = spawnSync("bash", [SCRIPT, "start", dir], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (started.status !== 0) {
+  for (let attempt = 1; ; attempt++) {
+    const attemptDir = path.join(dir, `attempt-${attempt}`);
+    const env = {
+      ...process.env,
+      ...extraEnv,
+      RGW_PORT: String(await freePort()),
+      RGW_MON_PORT: String(await freePort()),
+      RGW_OSD_PORT_MIN: String(20_000 + Math.floor(Math.random() * 20_000)),
+    };
+    const stop = async () => void spawnSync("bash", [SCRIPT, "stop", attemptDir], { stdio: "inherit", env });
+    const started = spawnSync("bash", [SCRIPT, "start", attemptDir], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    if (started.status === 0) {
+      const s3 = Object.fromEntries(started.stdout.trim().split("\n").map((line) => line.split("=", 2) as [string, string]));
+      return { s3: s3 as unknown as RgwCredentials, stop };
+    }
+    console.error(`Ceph RGW did not start (attempt ${attempt}, exit ${started.status}); last log lines:`);
+    spawnSync("bash", ["-c", `tail -n 5 "${attemptDir}"/log/*.log "${attemptDir}"/log/*.out 2>/dev/null`], { stdio: "inherit" });
     await stop();
-    throw new Error(`Ceph RGW did not start (exit ${started.status}); logs in ${dir}/log`);
+    if (attempt === 2) throw new Error(`Ceph RGW did not start after ${attempt} attempts; logs in ${dir}`);
   }
-  const s3 = Object.fromEntries(started.stdout.trim().split("\n").map((line) => line.split("=", 2) as [string, string]));
-  return { s3: s3 as unknown as RgwCredentials, stop };
 }
 
 /** Creates and migrates `<prefix>_<random>`; stop drops it even with connections open. */
