@@ -21,7 +21,7 @@ type Body = Record<string, never>;
  * one key, short expiry), bytes go from the browser straight to storage, and each finished
  * upload is verified by the app before it counts as a file.
  */
-export function Uploader({ maxFileBytes, allowedTypes }: { maxFileBytes: number; allowedTypes: string[] }) {
+export function Uploader({ userId, maxFileBytes, allowedTypes }: { userId: string; maxFileBytes: number; allowedTypes: string[] }) {
   const target = useRef<HTMLDivElement>(null);
   const router = useRouter();
   // Compared by value: router.refresh() re-renders the page with a new (equal) array, and
@@ -31,7 +31,9 @@ export function Uploader({ maxFileBytes, allowedTypes }: { maxFileBytes: number;
   useEffect(() => {
     if (!target.current) return;
     const uppy = new Uppy<Meta, Body>({
-      id: "valet",
+      // Golden Retriever keeps its state per Uppy id: per user, so that someone else signing in
+      // on this browser is never offered (or able to resume) another person's uploads.
+      id: `valet-${userId}`,
       autoProceed: false,
       restrictions: { maxFileSize: maxFileBytes, allowedFileTypes: allowedTypesKey.split(",") },
       locale: {
@@ -126,7 +128,7 @@ export function Uploader({ maxFileBytes, allowedTypes }: { maxFileBytes: number;
     });
 
     return () => uppy.destroy();
-  }, [maxFileBytes, allowedTypesKey, router]);
+  }, [userId, maxFileBytes, allowedTypesKey, router]);
 
   return <div ref={target} data-testid="uploader" className="overflow-hidden rounded-xl" />;
 }

@@ -101,3 +101,23 @@ test("a reload mid-upload resumes from the parts storage already has, after the 
   expect(sentParts).toEqual(["3", "4", "5"]);
   expect(violations).toEqual([]);
 });
+
+test("files waiting in one person's uploader are never shown to the next person on the same browser", async ({ page }) => {
+  const first = newEmail();
+  await signUp(page, first);
+  await page.locator(".uppy-Dashboard-input").first().setInputFiles({ name: "private-plans.txt", mimeType: "text/plain", buffer: textOfSize(2048, "private") });
+  await expect(page.getByText("private-plans.txt")).toBeVisible();
+  // Kept for a reload (Golden Retriever), but not uploaded.
+  await page.reload();
+  await expect(page.getByText("private-plans.txt")).toBeVisible();
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signUp(page, newEmail(), "Grace Hopper");
+  await expect(page.getByTestId("uploader")).toBeVisible();
+  await expect(page.getByText(/Drop files here|browse files/i).first()).toBeVisible();
+  await expect(page.getByText("private-plans.txt")).toHaveCount(0);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn(page, first);
+  await expect(page.getByText("private-plans.txt")).toBeVisible();
+});

@@ -13,6 +13,9 @@ const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
 export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   secret: env().AUTH_SECRET,
   trustHost: true,
+  // Secure cookies (with the __Secure-/__Host- prefixes) whenever the public URL is https, even
+  // behind a proxy that talks plain HTTP to the app.
+  useSecureCookies: new URL(env().APP_URL).protocol === "https:",
   session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: "/sign-in" },
   logger: {

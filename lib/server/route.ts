@@ -27,7 +27,9 @@ export function withPublic<P = Record<string, never>>(handler: Handler<Context<P
   return async (req: NextRequest, route: RouteContext<P>): Promise<Response> => {
     try {
       assertSameOrigin(req);
-      return await handler({ req, params: await route.params, meta: requestMeta(req) });
+      const params = await route.params;
+      assertIdParam(params);
+      return await handler({ req, params, meta: requestMeta(req) });
     } catch (error) {
       return toErrorResponse(error);
     }
@@ -83,6 +85,14 @@ const normalizeMediaType = (value: string | null) => (value ?? "").split(";")[0]
 
 export function json(data: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return NextResponse.json(data, { status, headers: { "cache-control": "no-store", ...headers } });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Every `[id]` in the API is a UUID: anything else names nothing (404, before any query). */
+function assertIdParam(params: unknown): void {
+  const id = (params as { id?: unknown } | null | undefined)?.id;
+  if (typeof id === "string" && !UUID.test(id)) throw new AppError("not_found", "Nothing here has that id.");
 }
 
 /**

@@ -135,7 +135,8 @@ export async function uploadWithSigner(args: {
   afterPart?: (partNumber: number) => Promise<void>;
 }): Promise<{ upload: UploadReservation; file: { id: string; size: number } }> {
   const { api, source, type } = args;
-  const data = { size: source.size, slice: (start: number, end: number) => ({ arrayBuffer: async () => Uint8Array.from(source.slice(start, end)).buffer }) };
+  const arrayBufferOf = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  const data = { size: source.size, slice: (start: number, end: number) => ({ arrayBuffer: async () => arrayBufferOf(source.slice(start, end)) }) };
   const local = { name: args.name, size: source.size, type, data: args.checksums === false ? undefined : data };
   const signer = new UploadSigner({ file: () => local }, api, { retry: args.retry });
   const toStorage = async (url: string, init: RequestInit) => {

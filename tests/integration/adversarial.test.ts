@@ -223,6 +223,13 @@ describe("adversarial: what the app refuses to sign or complete", () => {
     await unchanged([email, v.email], async () => expectError(await client.json(method, path, body), 404, "not_found"));
   });
 
+  it.each([
+    ["an upload", "POST", "/api/uploads/not-a-uuid/sign"],
+    ["a file", "GET", "/api/files/1%27%20OR%201=1--"],
+    ["a link", "DELETE", "/api/shares/..%2F..%2Fadmin"],
+  ])("a malformed id for %s", (_, method, path) =>
+    unchanged([v.email], async () => expectError(await v.client.json(method, path, method === "POST" ? {} : undefined), 404, "not_found")));
+
   it("completing before the bytes are there", () =>
     unchanged([v.email], async () => expectError(await v.client.json("POST", `/api/uploads/${v.single.id}/complete`), 409, "not_uploaded")));
 });

@@ -25,7 +25,7 @@ export default async function FilesPage() {
           </h1>
           <p className="text-sm text-slate-600">Drop files below. They go straight to storage; Valet only hands out the keys.</p>
         </div>
-        <Uploader maxFileBytes={config.MAX_UPLOAD_BYTES} allowedTypes={config.ALLOWED_CONTENT_TYPES} />
+        <Uploader userId={user.id} maxFileBytes={config.MAX_UPLOAD_BYTES} allowedTypes={config.ALLOWED_CONTENT_TYPES} />
       </section>
       <section aria-labelledby="files-heading" className="space-y-3">
         <h2 id="files-heading" className="text-lg font-semibold">
