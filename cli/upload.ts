@@ -5,6 +5,7 @@
 // Reserves the upload, asks Valet to sign each storage request, sends the bytes (parts four at a
 // time) straight to storage, and lets Valet verify the result. Prints the file id and a
 // download command. Exit code 0 only when the file is READY.
+import { createHash } from "node:crypto";
 import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -68,6 +69,8 @@ function client(baseUrl: string, token: string) {
   };
 }
 
+const md5 = (bytes: Buffer) => createHash("md5").update(bytes).digest("base64");
+
 async function toStorage(url: string, init: RequestInit, what: string): Promise<Response> {
   const res = await fetch(url, init);
   if (!res.ok) throw new CliError(`Storage refused ${what}: ${res.status} ${(await res.text()).slice(0, 300)}`);
@@ -89,8 +92,9 @@ export async function uploadPath(args: { file: string; baseUrl: string; token: s
   };
   try {
     if (upload.strategy === "single") {
-      const signed = await api<Signed>("POST", `/api/uploads/${upload.id}/sign`, { method: "PUT", key: upload.key, contentType: type });
-      await toStorage(signed.url, { method: "PUT", headers: signed.headers, body: await read(0, size) }, "the upload");
+      const body = await read(0, size);
+      const signed = await api<Signed>("POST", `/api/uploads/${upload.id}/sign`, { method: "PUT", key: upload.key, contentType: type, contentMd5: md5(body) });
+      await toStorage(signed.url, { method: "PUT", headers: signed.headers, body }, "the upload");
     } else {
       const created = await api<Signed>("POST", `/api/uploads/${upload.id}/sign`, { method: "POST", key: upload.key });
       const xml = await (await toStorage(created.url, { method: "POST", headers: created.headers }, "creating the multipart upload")).text();
@@ -101,8 +105,14 @@ export async function uploadPath(args: { file: string; baseUrl: string; token: s
       let completeUrl: string | undefined;
       for (let first = 1; first <= upload.maxParts; first += SIGN_BATCH) {
         const last = Math.min(first + SIGN_BATCH - 1, upload.maxParts);
+        // Each part URL is signed with the MD5 of the part as read now: storage refuses the part if
+        // the bytes sent later differ (the file changed, or they were damaged on the way).
         const requests: unknown[] = [];
-        for (let n = first; n <= last; n++) requests.push({ method: "PUT", key: upload.key, uploadId, partNumber: n });
+        for (let n = first; n <= last; n++) {
+          const offset = (n - 1) * upload.partSize;
+          const contentMd5 = md5(await read(offset, Math.min(upload.partSize, size - offset)));
+          requests.push({ method: "PUT", key: upload.key, uploadId, partNumber: n, contentMd5 });
+        }
         const isLastBatch = last === upload.maxParts && requests.length < SIGN_BATCH;
         if (isLastBatch) requests.push({ method: "POST", key: upload.key, uploadId });
         const { results } = await api<{ results: Signed[] }>("POST", `/api/uploads/${upload.id}/sign`, { requests });
@@ -113,7 +123,8 @@ export async function uploadPath(args: { file: string; baseUrl: string; token: s
             const n = next++;
             const offset = (n - 1) * upload.partSize;
             const body = await read(offset, Math.min(upload.partSize, size - offset));
-            const res = await toStorage(results[n - first]!.url, { method: "PUT", body }, `part ${n}`);
+            const signed = results[n - first]!;
+            const res = await toStorage(signed.url, { method: "PUT", headers: signed.headers, body }, `part ${n}`);
             etags[n - 1] = res.headers.get("etag") ?? "";
             sent += body.length;
             log(`  ${Math.round((sent / size) * 100)}% (${n}/${upload.maxParts} parts)`);

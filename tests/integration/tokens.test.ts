@@ -56,7 +56,7 @@ describe("personal API tokens", () => {
 });
 
 describe("command-line uploader", () => {
-  it("uploads a 30 MiB file through the valet flow; the bytes come back equal", async () => {
+  it("uploads a 30 MiB file through the valet flow, each part checksummed; the bytes come back equal", async () => {
     const { client } = await signedInClient(APP_URL);
     const { token } = await tokenFor(client);
     const dir = await mkdtemp(path.join(os.tmpdir(), "valet-cli-"));
@@ -77,6 +77,9 @@ describe("command-line uploader", () => {
       const id = /file id: ([0-9a-f-]{36})/.exec(stdout)?.[1];
       expect(id).toBeDefined();
       expect(stdout).toContain(`download: curl -fL -H "Authorization: Bearer $VALET_TOKEN" -o 'backup archive.zip' ${APP_URL}/api/files/${id}/download`);
+      // Every part went with a signed Content-MD5.
+      const { rows: signed } = await sql.query(`SELECT detail FROM "AuditEvent" WHERE action = 'upload.signed' AND "uploadId" = $1`, [id]);
+      expect(signed.reduce((n: number, r: { detail: { checksummed: number } }) => n + r.detail.checksummed, 0)).toBe(4);
       const got = await download(client, id!);
       expect(createHash("sha256").update(got.bytes).digest("hex")).toBe(createHash("sha256").update(data).digest("hex"));
     } finally {
