@@ -76,6 +76,16 @@ describe("authorizeSignRequest", () => {
     expect(lengths.map((o) => (o.op === "uploadPart" ? o.contentLength : null))).toEqual([8 * MiB, 8 * MiB, 4 * MiB]);
   });
 
+  it("binds a given checksum into PUTs, and refuses one on any other operation", () => {
+    const md5 = "XUFAKrxLKna5cZ2REBfFkg==";
+    expect(authorizeSignRequest(single, { method: "PUT", key: single.key, contentType: "text/plain", contentMd5: md5 }, now)).toMatchObject({ op: "putObject", contentMd5: md5 });
+    expect(authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", partNumber: 2, contentMd5: md5 }, now)).toMatchObject({ op: "uploadPart", partNumber: 2, contentMd5: md5 });
+    expect(authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", partNumber: 2 }, now)).not.toHaveProperty("contentMd5");
+    for (const request of [{ method: "POST" as const, key: KEY }, { method: "GET" as const, key: KEY, uploadId: "u-123" }, { method: "POST" as const, key: KEY, uploadId: "u-123" }]) {
+      expect(refusal(() => authorizeSignRequest(pinned, { ...request, contentMd5: md5 }, now))).toEqual({ code: "operation_not_allowed", status: 403 });
+    }
+  });
+
   it("refuses part numbers outside 1..partCount", () => {
     for (const partNumber of [0, -1, 4, 10_001]) {
       expect(refusal(() => authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", partNumber }, now))).toEqual({ code: "invalid_input", status: 422 });

@@ -25,6 +25,7 @@ describe("toErrorResponse", () => {
     const res = toErrorResponse(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }));
     expect(res.status).toBe(503);
     expect((await res.json()).error.code).toBe("database_unavailable");
+    expect(res.headers.get("retry-after")).toBe("5");
   });
 
   it("hides unknown errors behind a fixed 500 message", async () => {

@@ -132,7 +132,7 @@ export function toErrorResponse(error: unknown): Response {
     return json(new AppError("invalid_input", `${where}${issue?.message ?? "invalid input"}`).toBody(), 422);
   }
   if (isDatabaseDown(error)) {
-    return json(new AppError("database_unavailable", "The database is unavailable right now. Try again in a moment.").toBody(), 503);
+    return json(new AppError("database_unavailable", "The database is unavailable right now. Try again in a moment.").toBody(), 503, { "retry-after": "5" });
   }
   console.error("Unhandled error in API route", error);
   return json(new AppError("internal", "Something went wrong on our side. It has been logged.").toBody(), 500);

@@ -352,7 +352,7 @@ async function send<T>(call: () => Promise<T>): Promise<T> {
   } catch (error) {
     const status = statusOf(error);
     if (status !== undefined && status < 500) throw error; // a real answer; the caller decides
-    throw new AppError("storage_unavailable", "Object storage is unavailable right now. Try again in a moment.", { cause: error });
+    throw new AppError("storage_unavailable", "Object storage is unavailable right now. Try again in a moment.", { cause: error, retryAfterSeconds: 5 });
   }
 }
 

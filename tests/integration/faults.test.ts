@@ -48,6 +48,7 @@ function expectUnavailable(res: JsonResponse, code: "storage_unavailable" | "dat
   expect(res.status).toBe(503);
   expect(res.body.error.code).toBe(code);
   expect(res.body.error.message).toMatch(code === "storage_unavailable" ? /storage is unavailable right now/i : /database is unavailable right now/i);
+  expect(res.headers.get("retry-after")).toBe("5");
 }
 
 async function uploadCount(email: string): Promise<number> {
