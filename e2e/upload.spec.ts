@@ -59,6 +59,7 @@ test("a wrong password is refused with a message that says what to do", async ({
   const email = newEmail();
   await signUp(page, email);
   await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await signIn(page, email, "not the password");
   await expect(page.getByText("That email and password don't match an account")).toBeVisible();
   await screenshot(page, "sign-in-error");
@@ -111,13 +112,16 @@ test("files waiting in one person's uploader are never shown to the next person 
   await page.reload();
   await expect(page.getByText("private-plans.txt")).toBeVisible();
 
+  // Sign-out ends on the sign-in page; wait for it, or its redirect could land after the next goto.
   await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await signUp(page, newEmail(), "Grace Hopper");
   await expect(page.getByTestId("uploader")).toBeVisible();
   await expect(page.getByText(/Drop files here|browse files/i).first()).toBeVisible();
   await expect(page.getByText("private-plans.txt")).toHaveCount(0);
 
   await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await signIn(page, first);
   await expect(page.getByText("private-plans.txt")).toBeVisible();
 });
