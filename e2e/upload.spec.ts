@@ -112,16 +112,18 @@ test("files waiting in one person's uploader are never shown to the next person 
   await page.reload();
   await expect(page.getByText("private-plans.txt")).toBeVisible();
 
-  // Sign-out ends on the sign-in page; wait for it, or its redirect could land after the next goto.
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  // The tab is left, the session ends, and someone else uses this browser. (Full page loads
+  // throughout: the first person's saved uploader state stays in the browser all along.)
+  await page.context().clearCookies();
   await signUp(page, newEmail(), "Grace Hopper");
-  await expect(page.getByTestId("uploader")).toBeVisible();
-  await expect(page.getByText(/Drop files here|browse files/i).first()).toBeVisible();
+  await page.locator(".uppy-Dashboard-input").first().setInputFiles({ name: "grace-notes.txt", mimeType: "text/plain", buffer: textOfSize(1024, "grace") });
+  await page.reload();
+  // Their own file coming back shows the restore has run; the other person's must not be there.
+  await expect(page.getByText("grace-notes.txt")).toBeVisible();
   await expect(page.getByText("private-plans.txt")).toHaveCount(0);
 
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  // It was there all along, for its owner only.
+  await page.context().clearCookies();
   await signIn(page, first);
   await expect(page.getByText("private-plans.txt")).toBeVisible();
 });
