@@ -43,46 +43,64 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(path: string, init: { method: string; body?: unknown }): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method: init.method,
-      headers: init.body === undefined ? undefined : { "content-type": "application/json" },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      credentials: "same-origin",
-    });
-  } catch {
-    throw new ApiError(0, "network_error", "Could not reach Valet. Check your connection and try again.");
-  }
-  if (response.status === 204) return undefined as T;
-  const data = (await response.json().catch(() => null)) as { error?: { code: ErrorCode; message: string } } | null;
-  if (!response.ok) {
-    throw new ApiError(response.status, data?.error?.code ?? "internal", data?.error?.message ?? `Request failed (${response.status}).`);
-  }
-  return data as T;
+/** Sends one API request (JSON body, if any) and returns the response; rejects only when nothing answered. */
+export type Transport = (path: string, init: { method: string; body?: unknown }) => Promise<Response>;
+
+/** The browser's transport: same-origin fetch with the session cookie. */
+const browserTransport: Transport = (path, init) =>
+  fetch(path, {
+    method: init.method,
+    headers: init.body === undefined ? undefined : { "content-type": "application/json" },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    credentials: "same-origin",
+  });
+
+/** Every answer that is not 2xx becomes an ApiError with the server's code and message. */
+function caller(transport: Transport) {
+  return async function call<T>(path: string, init: { method: string; body?: unknown }): Promise<T> {
+    let response: Response;
+    try {
+      response = await transport(path, init);
+    } catch {
+      throw new ApiError(0, "network_error", "Could not reach Valet. Check your connection and try again.");
+    }
+    if (response.status === 204) return undefined as T;
+    const data = (await response.json().catch(() => null)) as { error?: { code: ErrorCode; message: string } } | null;
+    if (!response.ok) {
+      throw new ApiError(response.status, data?.error?.code ?? "internal", data?.error?.message ?? `Request failed (${response.status}).`);
+    }
+    return data as T;
+  };
 }
 
-export const valetApi = {
-  signUp: (body: { email: string; password: string; name?: string }) => call<{ user: { id: string } }>("/api/users", { method: "POST", body }),
-  reserveUpload: (body: { name: string; size: number; type: string }) =>
-    call<{ upload: UploadReservation }>("/api/uploads", { method: "POST", body }).then((r) => r.upload),
-  sign: (uploadId: string, request: PresignableRequest) => call<SignedRequest>(`/api/uploads/${uploadId}/sign`, { method: "POST", body: request }),
-  signBatch: (uploadId: string, requests: PresignableRequest[]) =>
-    call<{ results: SignedRequest[] }>(`/api/uploads/${uploadId}/sign`, { method: "POST", body: { requests } }).then((r) => r.results),
-  getUpload: (uploadId: string) => call<{ upload: UploadReservation }>(`/api/uploads/${uploadId}`, { method: "GET" }).then((r) => r.upload),
-  completeUpload: (uploadId: string) => call<{ file: FileSummary }>(`/api/uploads/${uploadId}/complete`, { method: "POST" }).then((r) => r.file),
-  abortUpload: (uploadId: string) => call<void>(`/api/uploads/${uploadId}`, { method: "DELETE" }),
-  deleteFile: (fileId: string) => call<void>(`/api/files/${fileId}`, { method: "DELETE" }),
-  createShare: (fileId: string, body: { expiresInSeconds?: number; maxDownloads?: number | null; password?: string }) =>
-    call<{ share: ShareSummary & { url: string } }>(`/api/files/${fileId}/shares`, { method: "POST", body }).then((r) => r.share),
-  listShares: (fileId: string) => call<{ shares: ShareSummary[] }>(`/api/files/${fileId}/shares`, { method: "GET" }).then((r) => r.shares),
-  revokeShare: (shareId: string) => call<void>(`/api/shares/${shareId}`, { method: "DELETE" }),
-  createToken: (body: { name: string; expiresInDays?: number | null }) =>
-    call<{ token: ApiTokenSummary & { secret: string } }>("/api/tokens", { method: "POST", body }).then((r) => r.token),
-  listTokens: () => call<{ tokens: ApiTokenSummary[] }>("/api/tokens", { method: "GET" }).then((r) => r.tokens),
-  revokeToken: (tokenId: string) => call<void>(`/api/tokens/${tokenId}`, { method: "DELETE" }),
-};
+/** Valet's API over any transport: the browser's fetch here; tests and benchmarks pass their own. */
+export function createValetApi(transport: Transport) {
+  const call = caller(transport);
+  return {
+    signUp: (body: { email: string; password: string; name?: string }) => call<{ user: { id: string } }>("/api/users", { method: "POST", body }),
+    reserveUpload: (body: { name: string; size: number; type: string }) =>
+      call<{ upload: UploadReservation }>("/api/uploads", { method: "POST", body }).then((r) => r.upload),
+    sign: (uploadId: string, request: PresignableRequest) => call<SignedRequest>(`/api/uploads/${uploadId}/sign`, { method: "POST", body: request }),
+    signBatch: (uploadId: string, requests: PresignableRequest[]) =>
+      call<{ results: SignedRequest[] }>(`/api/uploads/${uploadId}/sign`, { method: "POST", body: { requests } }).then((r) => r.results),
+    getUpload: (uploadId: string) => call<{ upload: UploadReservation }>(`/api/uploads/${uploadId}`, { method: "GET" }).then((r) => r.upload),
+    completeUpload: (uploadId: string) => call<{ file: FileSummary }>(`/api/uploads/${uploadId}/complete`, { method: "POST" }).then((r) => r.file),
+    abortUpload: (uploadId: string) => call<void>(`/api/uploads/${uploadId}`, { method: "DELETE" }),
+    deleteFile: (fileId: string) => call<void>(`/api/files/${fileId}`, { method: "DELETE" }),
+    createShare: (fileId: string, body: { expiresInSeconds?: number; maxDownloads?: number | null; password?: string }) =>
+      call<{ share: ShareSummary & { url: string } }>(`/api/files/${fileId}/shares`, { method: "POST", body }).then((r) => r.share),
+    listShares: (fileId: string) => call<{ shares: ShareSummary[] }>(`/api/files/${fileId}/shares`, { method: "GET" }).then((r) => r.shares),
+    revokeShare: (shareId: string) => call<void>(`/api/shares/${shareId}`, { method: "DELETE" }),
+    createToken: (body: { name: string; expiresInDays?: number | null }) =>
+      call<{ token: ApiTokenSummary & { secret: string } }>("/api/tokens", { method: "POST", body }).then((r) => r.token),
+    listTokens: () => call<{ tokens: ApiTokenSummary[] }>("/api/tokens", { method: "GET" }).then((r) => r.tokens),
+    revokeToken: (tokenId: string) => call<void>(`/api/tokens/${tokenId}`, { method: "DELETE" }),
+  };
+}
+
+export type ValetApi = ReturnType<typeof createValetApi>;
+
+export const valetApi = createValetApi(browserTransport);
 
 /** Uppy proposes this key; the signer swaps it for the server-chosen one at the first request. */
 export const PENDING_KEY_PREFIX = "valet-pending/";
@@ -141,7 +159,7 @@ export interface SignerHost {
   remember?(fileId: string, reservationId: string): void;
 }
 
-export type SignerApi = Pick<typeof valetApi, "reserveUpload" | "getUpload" | "sign" | "signBatch">;
+export type SignerApi = Pick<ValetApi, "reserveUpload" | "getUpload" | "sign" | "signBatch">;
 
 /** MD5 of bytes, base64: what S3's Content-MD5 carries. */
 export function md5Base64(bytes: ArrayBuffer): string {

@@ -1,6 +1,6 @@
 // Uploads bytes through Valet's flow exactly as the browser does: reserve, sign, send the bytes
 // straight to storage with the signed URLs, complete. Returns every step for assertions.
-import { ApiError, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, type RetryPolicy, type SignedRequest, type SignerApi, type UploadReservation } from "@/lib/upload-client";
+import { createValetApi, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, type FileSummary, type RetryPolicy, type UploadReservation, type ValetApi } from "@/lib/upload-client";
 import { planUpload } from "@/lib/upload-policy";
 import type { ApiClient, JsonResponse } from "./api-client";
 
@@ -50,7 +50,15 @@ export async function sendBytes(client: ApiClient, upload: Reservation, data: Bu
     if (!res.ok) throw new Error(`PUT failed: ${res.status} ${await res.text()}`);
     return;
   }
-  const uploadId = await createMultipart(client, upload, type);
+  await sendParts(client, upload, await createMultipart(client, upload, type), data);
+}
+
+/** The body S3 expects to complete a multipart upload from its parts' ETags, in order. */
+export const completeMultipartXml = (etags: string[]) =>
+  `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
+
+/** Signs every part (and the completion) in one batch, sends the parts to storage, completes there. */
+export async function sendParts(client: ApiClient, upload: Reservation, uploadId: string, data: Buffer): Promise<void> {
   const requests: unknown[] = [];
   for (let n = 1; n <= upload.maxParts; n++) requests.push({ method: "PUT", key: upload.key, uploadId, partNumber: n });
   requests.push({ method: "POST", key: upload.key, uploadId });
@@ -62,8 +70,7 @@ export async function sendBytes(client: ApiClient, upload: Reservation, data: Bu
     if (!res.ok) throw new Error(`part ${n} failed: ${res.status} ${await res.text()}`);
     etags.push(res.headers.get("etag")!);
   }
-  const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
-  const done = await fetch(results[upload.maxParts].url, { method: "POST", headers: { "content-type": "application/xml" }, body: xml });
+  const done = await fetch(results[upload.maxParts].url, { method: "POST", headers: { "content-type": "application/xml" }, body: completeMultipartXml(etags) });
   if (!done.ok) throw new Error(`complete multipart failed: ${done.status} ${await done.text()}`);
 }
 
@@ -97,26 +104,16 @@ export interface ByteSource {
 
 export const bufferSource = (data: Buffer): ByteSource => ({ size: data.length, slice: (start, end) => data.subarray(start, end) });
 
-/** The browser signer's API over an ApiClient: refusals and unreachability become ApiErrors, as in the browser. */
-export function signerApi(client: ApiClient, onCall: () => void = () => undefined): SignerApi & { complete(id: string): Promise<unknown> } {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+/** Valet's browser API over an ApiClient (its session or token, its address): refusals become ApiErrors, as in the browser. */
+export function signerApi(client: ApiClient, onCall: () => void = () => undefined): ValetApi {
+  return createValetApi((path, init) => {
     onCall();
-    let res: JsonResponse;
-    try {
-      res = await client.json(method, path, body);
-    } catch {
-      throw new ApiError(0, "network_error", `${method} ${path}: no answer`);
-    }
-    if (res.status >= 300) throw new ApiError(res.status, res.body?.error?.code ?? "internal", res.body?.error?.message ?? `${method} ${path}: ${res.status}`);
-    return res.body as T;
-  };
-  return {
-    reserveUpload: async (body) => (await call<{ upload: UploadReservation }>("POST", "/api/uploads", body)).upload,
-    getUpload: async (id) => (await call<{ upload: UploadReservation }>("GET", `/api/uploads/${id}`)).upload,
-    sign: (id, request) => call<SignedRequest>("POST", `/api/uploads/${id}/sign`, request),
-    signBatch: async (id, requests) => (await call<{ results: SignedRequest[] }>("POST", `/api/uploads/${id}/sign`, { requests })).results,
-    complete: (id) => call("POST", `/api/uploads/${id}/complete`),
-  };
+    return client.request(path, {
+      method: init.method,
+      headers: init.body === undefined ? undefined : { "content-type": "application/json" },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+  });
 }
 
 /**
@@ -126,14 +123,14 @@ export function signerApi(client: ApiClient, onCall: () => void = () => undefine
  * test break something mid-upload.
  */
 export async function uploadWithSigner(args: {
-  api: ReturnType<typeof signerApi>;
+  api: ValetApi;
   source: ByteSource;
   name: string;
   type: string;
   checksums?: boolean;
   retry?: Partial<RetryPolicy>;
   afterPart?: (partNumber: number) => Promise<void>;
-}): Promise<{ upload: UploadReservation; file: { id: string; size: number } }> {
+}): Promise<{ upload: UploadReservation; file: FileSummary }> {
   const { api, source, type } = args;
   const arrayBufferOf = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   const data = { size: source.size, slice: (start: number, end: number) => ({ arrayBuffer: async () => arrayBufferOf(source.slice(start, end)) }) };
@@ -161,10 +158,9 @@ export async function uploadWithSigner(args: {
       await args.afterPart?.(n);
     }
     const done = await signer.signRequest({ method: "POST", key: created.key, uploadId: s3UploadId });
-    const body = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
-    await toStorage(done.url, { method: "POST", headers: { "content-type": "application/xml" }, body });
+    await toStorage(done.url, { method: "POST", headers: { "content-type": "application/xml" }, body: completeMultipartXml(etags) });
   }
   const upload = signer.reservationFor("f")!;
-  const { file } = (await retryWhileUnavailable(() => api.complete(upload.id), { maxWaitMs: 120_000, ...args.retry })) as { file: { id: string; size: number } };
+  const file = await retryWhileUnavailable(() => api.completeUpload(upload.id), { maxWaitMs: 120_000, ...args.retry });
   return { upload, file };
 }

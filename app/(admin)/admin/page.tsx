@@ -1,12 +1,11 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { ZodError } from "zod";
 import { AdminUploadActions } from "@/components/admin-upload-actions";
 import { Alert } from "@/components/ui/alert";
-import { buttonClasses } from "@/components/ui/button";
 import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
 import { Table } from "@/components/ui/table";
 import { StatusBadge } from "@/components/ui/status-badge";
+import { NextPageLink } from "@/components/ui/next-page-link";
 import { AppError } from "@/lib/errors";
 import { formatBytes, formatDate } from "@/lib/format";
 import { listAllUploads } from "@/lib/server/admin";
@@ -54,11 +53,6 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
     else if (e instanceof AppError) error = e.message;
     else throw e;
   }
-  const nextHref = (cursor: string) => {
-    const params = new URLSearchParams(Object.entries(search).flatMap(([k, v]) => (typeof v === "string" && v && k !== "cursor" ? [[k, v]] : [])));
-    params.set("cursor", cursor);
-    return `/admin?${params}`;
-  };
   const value = (key: string) => one(search, key) ?? "";
 
   return (
@@ -165,9 +159,9 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
         </Table>
       ) : null}
       {data?.nextCursor ? (
-        <Link href={nextHref(data.nextCursor)} className={buttonClasses("secondary")}>
+        <NextPageLink path="/admin" search={search} cursor={data.nextCursor}>
           Next page
-        </Link>
+        </NextPageLink>
       ) : null}
     </section>
   );

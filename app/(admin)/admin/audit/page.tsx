@@ -1,10 +1,9 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { ZodError } from "zod";
 import { Alert } from "@/components/ui/alert";
-import { buttonClasses } from "@/components/ui/button";
 import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
 import { Table } from "@/components/ui/table";
+import { NextPageLink } from "@/components/ui/next-page-link";
 import { formatDate } from "@/lib/format";
 import { listAudit } from "@/lib/server/admin";
 import { adminAuditQuerySchema } from "@/lib/validation/admin";
@@ -23,7 +22,6 @@ export default async function AdminAuditPage({ searchParams }: { searchParams: P
     if (!(e instanceof ZodError)) throw e;
     error = `Check the filters: ${e.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`;
   }
-  const nextHref = (cursor: string) => `/admin/audit?${new URLSearchParams({ ...clean, cursor } as Record<string, string>)}`;
 
   return (
     <section className="space-y-4" aria-labelledby="audit-heading">
@@ -77,9 +75,9 @@ export default async function AdminAuditPage({ searchParams }: { searchParams: P
         </Table>
       ) : null}
       {data?.nextCursor ? (
-        <Link href={nextHref(data.nextCursor)} className={buttonClasses("secondary")}>
+        <NextPageLink path="/admin/audit" search={search} cursor={data.nextCursor}>
           Older events
-        </Link>
+        </NextPageLink>
       ) : null}
     </section>
   );

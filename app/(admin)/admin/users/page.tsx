@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { AdminUserRow } from "@/components/admin-user-row";
 import { buttonClasses } from "@/components/ui/button";
 import { Table } from "@/components/ui/table";
+import { NextPageLink } from "@/components/ui/next-page-link";
 import { listUsers } from "@/lib/server/admin";
 import { currentUser } from "@/lib/server/auth";
 import { adminUsersQuerySchema } from "@/lib/validation/admin";
@@ -38,9 +38,9 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
         </Table>
       )}
       {nextCursor ? (
-        <Link href={`/admin/users?${new URLSearchParams({ ...(search.q ? { q: search.q } : {}), cursor: nextCursor })}`} className={buttonClasses("secondary")}>
+        <NextPageLink path="/admin/users" search={search} cursor={nextCursor}>
           Next page
-        </Link>
+        </NextPageLink>
       ) : null}
     </section>
   );
