@@ -3,7 +3,7 @@
 // PostgreSQL, a production build of the app behind a byte-counting proxy, and a baseline upload
 // server without valet keys; prints a markdown table and writes bench/results.json. Every figure
 // is compared with its baseline from the same run.
-import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
@@ -18,6 +18,7 @@ import { GiB, MiB } from "../lib/units";
 import { freePort, run, stopChild, waitUntil } from "../scripts/lib/process";
 import { appEnvironment, createDatabase, startRgw } from "../scripts/lib/services";
 import { ApiClient } from "../tests/helpers/api-client";
+import { md5 } from "../tests/helpers/valet-upload";
 import { measure, startCountingProxy } from "./harness";
 import { measureSigning } from "./signing";
 import { payload, valetUpload } from "./valet-client";
@@ -29,6 +30,7 @@ const CONCURRENT = QUICK ? 2 : 8;
 const BROWSER_SIZE = QUICK ? 32 * MiB : 512 * MiB;
 const LOAD_SECONDS = QUICK ? 3 : 10;
 const BUCKET = "valet-bench";
+const DOWNLOAD_SAMPLES = QUICK ? 100 : 500;
 
 const cleanups: Array<() => Promise<void>> = [];
 const log = (line: string) => console.error(`bench: ${line}`);
@@ -127,6 +129,18 @@ async function loadTest(url: string, cookie: string, body: unknown) {
   return { requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99 };
 }
 
+/** Median milliseconds of `call`, run `samples` times one after another (after a few to warm up). */
+async function sequentialMillis(samples: number, call: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 5; i++) await call();
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    await call();
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+}
+
 async function main() {
   const work = await mkdtemp(path.join(os.tmpdir(), "valet-bench-"));
   cleanups.push(() => rm(work, { recursive: true, force: true }));
@@ -153,7 +167,8 @@ async function main() {
   const reservation = (await client.json("POST", "/api/uploads", { name: "load.zip", size: 5 * GiB, type: "application/zip" })).body.upload;
   const create = (await client.json("POST", `/api/uploads/${reservation.id}/sign`, { method: "POST", key: reservation.key })).body;
   const uploadId = /<UploadId>([^<]+)</.exec(await (await fetch(create.url, { method: "POST", headers: create.headers })).text())![1]!;
-  const part = (n: number) => ({ method: "PUT", key: reservation.key, uploadId, partNumber: n });
+  // Every part URL signs a checksum; the first signature pins it, later ones for the same part repeat it.
+  const part = (n: number) => ({ method: "PUT", key: reservation.key, uploadId, partNumber: n, contentMd5: md5(`part ${n}`) });
   const sessionCookie = client.cookieHeader();
   const signUrl = `http://127.0.0.1:${services.appPort}/api/uploads/${reservation.id}/sign`;
   await loadTest(signUrl, sessionCookie, part(1)); // pins the uploadId and warms up
@@ -188,7 +203,16 @@ async function main() {
   const sdkSeconds = (performance.now() - sdkStarted) / 1000;
   await emptyBucket(storageClient);
 
-  log(`5. concurrency: ${CONCURRENT} × ${mib(SIZE)} MiB at once, valet flow and baseline`);
+  log("5. downloads: what checking the verified ETag (one HEAD) costs per download redirect");
+  const { fileId, key: downloadKey } = await valetUpload(client, { name: "download.zip", size: MiB, type: "application/zip", block });
+  const downloads = await sequentialMillis(DOWNLOAD_SAMPLES, async () => {
+    const res = await client.request(`/api/files/${fileId}/download`);
+    if (res.status !== 302) throw new Error(`download answered ${res.status}`);
+  });
+  const heads = await sequentialMillis(DOWNLOAD_SAMPLES, () => storageClient.send(new HeadObjectCommand({ Bucket: BUCKET, Key: downloadKey })));
+  await emptyBucket(storageClient);
+
+  log(`6. concurrency: ${CONCURRENT} × ${mib(SIZE)} MiB at once, valet flow and baseline`);
   const manyValet = await measure(app.pid!, () => Promise.all(Array.from({ length: CONCURRENT }, (_, i) => valetUpload(client, { name: `c${i}.zip`, size: SIZE, type: "application/zip", block }))));
   await emptyBucket(storageClient);
   const manyProxy = await measure(proxyApp.pid!, () => Promise.all(Array.from({ length: CONCURRENT }, () => proxyUpload(proxyAppCounter.port, SIZE, block))));
@@ -220,6 +244,8 @@ async function main() {
     sdkSeconds,
     browserBytes: BROWSER_SIZE,
     browserVsSdkThroughputRatio: sdkSeconds / browserSeconds,
+    downloadRedirectMs: downloads,
+    storageHeadMs: heads,
     concurrentUploads: CONCURRENT,
     appRssGrowthMiB: mib(manyValet.rssPeakBytes - manyValet.rssBeforeBytes),
     proxyRssGrowthMiB: mib(manyProxy.rssPeakBytes - manyProxy.rssBeforeBytes),
@@ -247,6 +273,7 @@ function printTable(r: Record<string, any>) {
     ["… vs getSignedUrl in a loop", f(r.signUrlMicrosInBatch, 1), f(r.getSignedUrlMicros, 1), f(r.signUrlMicrosInBatch / r.getSignedUrlMicros, 3), `${f(r.getSignedUrlMicros / r.signUrlMicrosInBatch, 1)}× faster`],
     ["… vs the HMAC-SHA256 floor (cached key)", f(r.signUrlMicrosInBatch, 1), f(r.hmacFloorMicros, 2), f(r.signUrlMicrosInBatch / r.hmacFloorMicros, 1), ""],
     [`Browser upload of ${f(r.browserBytes / MiB, 0)} MiB vs Node SDK, s`, f(r.browserSeconds), f(r.sdkSeconds), f(r.browserVsSdkThroughputRatio), `≥ 0.90: ${r.browserVsSdkThroughputRatio >= 0.9 ? "met" : "missed"}`],
+    ["Download redirect, median ms (one after another) vs one storage HEAD", f(r.downloadRedirectMs), f(r.storageHeadMs), f(r.storageHeadMs / r.downloadRedirectMs), "the HEAD is what checking the verified ETag costs"],
     [`RSS growth, ${r.concurrentUploads} concurrent uploads, MiB`, f(r.appRssGrowthMiB, 1), f(r.proxyRssGrowthMiB, 1), f(r.appRssGrowthMiB / r.proxyRssGrowthMiB, 3), `≤ 30 MiB: ${r.appRssGrowthMiB <= 30 ? "met" : "missed"}`],
     [`CPU seconds, ${r.concurrentUploads} concurrent uploads`, f(r.appCpuSecondsConcurrent), f(r.proxyCpuSecondsConcurrent), f(r.appCpuSecondsConcurrent / r.proxyCpuSecondsConcurrent, 3), ""],
   ];

@@ -14,11 +14,11 @@ export function payload(bytes: number): Buffer {
   return block;
 }
 
-export async function valetUpload(client: ApiClient, args: { name: string; size: number; type: string; block: Buffer; checksums?: boolean }): Promise<{ appRequests: number; fileId: string }> {
+export async function valetUpload(client: ApiClient, args: { name: string; size: number; type: string; block: Buffer }): Promise<{ appRequests: number; fileId: string; key: string }> {
   let appRequests = 0;
   const api = signerApi(client, () => void (appRequests += 1));
   // Every part (or the whole single upload) carries the start of the same block.
   const source = { size: args.size, slice: (start: number, end: number) => args.block.subarray(0, end - start) };
-  const { file } = await uploadWithSigner({ api, source, name: args.name, type: args.type, checksums: args.checksums });
-  return { appRequests, fileId: file.id };
+  const { upload, file } = await uploadWithSigner({ api, source, name: args.name, type: args.type });
+  return { appRequests, fileId: file.id, key: upload.key };
 }

@@ -9,7 +9,7 @@ import "@uppy/dashboard/css/style.min.css";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { formatBytes } from "@/lib/format";
-import { PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, valetApi, type RetryPolicy } from "@/lib/upload-client";
+import { isAlreadyStored, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, valetApi, type RetryPolicy } from "@/lib/upload-client";
 import { planUpload } from "@/lib/upload-policy";
 
 /** The reservation travels with the file, so Golden Retriever keeps it across a reload. */
@@ -101,6 +101,15 @@ export function Uploader({ userId, maxFileBytes, allowedTypes }: { userId: strin
           },
         ),
       );
+    });
+    // A single PUT can create its object once (If-None-Match): a 412 on a retry means the first
+    // attempt landed and only its answer was lost. The bytes are there; let completion verify them.
+    uppy.on("upload-error", (file, error) => {
+      if (!file || !isAlreadyStored(error) || !signer.reservationFor(file.id)) return;
+      uppy.hideInfo();
+      uppy.setFileState(file.id, { error: null });
+      if (!uppy.getFiles().some((f) => f.error)) uppy.setState({ error: null });
+      uppy.emit("upload-success", uppy.getFile(file.id), { status: 200, body: {}, uploadURL: undefined });
     });
     uppy.addPostProcessor(async (fileIDs) => {
       await Promise.all(

@@ -127,3 +127,34 @@ test("files waiting in one person's uploader are never shown to the next person 
   await signIn(page, first);
   await expect(page.getByText("private-plans.txt")).toBeVisible();
 });
+
+test("a single PUT whose answer is lost: the retry meets the object already there (412) and the upload still completes", async ({ page }) => {
+  const violations = cspViolations(page);
+  await signUp(page, newEmail());
+  const file = { name: "landed-once.txt", mimeType: "text/plain", buffer: textOfSize(2048, "landed") };
+  const storage = new URL(process.env.S3_ENDPOINT!).origin;
+  const storageAnswers: number[] = [];
+  page.on("response", (response) => {
+    if (response.request().method() === "PUT" && response.url().startsWith(storage)) storageAnswers.push(response.status());
+  });
+  // The first PUT reaches storage and lands; its answer never reaches the browser (a dropped connection).
+  let dropped = false;
+  await page.route((url) => url.origin === storage && !url.searchParams.has("uploadId"), async (route) => {
+    if (route.request().method() !== "PUT" || dropped) return route.continue();
+    dropped = true;
+    const landed = await route.fetch();
+    expect(landed.status()).toBe(200);
+    await route.abort("connectionreset");
+  });
+  await page.locator(".uppy-Dashboard-input").first().setInputFiles([file]);
+  await page.getByRole("button", { name: /Upload 1 file/ }).click();
+  await expect(page.getByTestId("file-row").filter({ hasText: file.name })).toBeVisible({ timeout: 60_000 });
+  // Uppy retried the same URL; storage refused to write the object twice, and Valet verified the one that landed.
+  expect(dropped).toBe(true);
+  expect(storageAnswers).toContain(412);
+  await expect(page.locator(".uppy-StatusBar")).toContainText("Complete");
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("link", { name: `Download ${file.name}` }).click();
+  expect(sha256(await downloadedBytes(await downloading))).toBe(sha256(file.buffer));
+  expect(violations).toEqual([]);
+});

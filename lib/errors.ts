@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   email_taken: 409,
   invalid_state: 409,
   not_uploaded: 409,
+  checksum_conflict: 409,
+  integrity_failed: 409,
   reservation_expired: 410,
   link_expired: 410,
   link_used_up: 410,

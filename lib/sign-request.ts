@@ -19,9 +19,9 @@ export interface SignableUpload {
 }
 
 export type SignOperation =
-  | { op: "putObject"; key: string; contentType: string; contentLength: number; contentMd5?: string }
+  | { op: "putObject"; key: string; contentType: string; contentLength: number; contentMd5: string }
   | { op: "createMultipartUpload"; key: string; contentType: string }
-  | { op: "uploadPart"; key: string; uploadId: string; partNumber: number; contentLength: number; contentMd5?: string }
+  | { op: "uploadPart"; key: string; uploadId: string; partNumber: number; contentLength: number; contentMd5: string }
   | { op: "listParts"; key: string; uploadId: string }
   | { op: "completeMultipartUpload"; key: string; uploadId: string }
   | { op: "abortMultipartUpload"; key: string; uploadId: string };
@@ -49,13 +49,16 @@ export function authorizeSignRequest(upload: SignableUpload, request: Presignabl
   const { method, uploadId, partNumber, contentMd5 } = request;
   if (partNumber !== undefined && !(method === "PUT" && uploadId !== undefined)) throw notAllowed(`${method} with a partNumber`);
   if (contentMd5 !== undefined && method !== "PUT") throw notAllowed(`${method} with a contentMd5`);
-  // Only set when given: the signed operation then binds these exact bytes.
-  const checksum = contentMd5 === undefined ? {} : { contentMd5 };
+  // Every PUT binds the exact bytes it may carry: no URL is ever signed that takes any bytes.
+  const requireMd5 = (): string => {
+    if (contentMd5 === undefined) throw new AppError("invalid_input", "contentMd5 is required: sign every PUT with the base64 MD5 of the bytes it will carry.");
+    return contentMd5;
+  };
 
   const key = upload.key;
   if (upload.strategy === "SINGLE") {
     if (method === "PUT" && uploadId === undefined) {
-      return { op: "putObject", key, contentType: upload.contentType, contentLength: upload.size, ...checksum, needsPin: false };
+      return { op: "putObject", key, contentType: upload.contentType, contentLength: upload.size, contentMd5: requireMd5(), needsPin: false };
     }
     throw notAllowed(`${method}${uploadId === undefined ? "" : " with an uploadId"} on a single-request upload`);
   }
@@ -79,7 +82,7 @@ export function authorizeSignRequest(upload: SignableUpload, request: Presignabl
         throw new AppError("invalid_input", `partNumber must be between 1 and ${upload.partCount} for this upload.`);
       }
       const contentLength = partLength(upload, upload.size, partNumber);
-      return { op: "uploadPart", key, uploadId, partNumber, contentLength, ...checksum, needsPin };
+      return { op: "uploadPart", key, uploadId, partNumber, contentLength, contentMd5: requireMd5(), needsPin };
     }
     case "GET":
       return { op: "listParts", key, uploadId, needsPin };

@@ -5,6 +5,9 @@ import { ApiError, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, type
 import { planUpload } from "./upload-policy";
 import type { PresignableRequest } from "./validation/uploads";
 
+/** Each answer takes a turn of the event loop, as a network round trip would; hashing goes on meanwhile. */
+const network = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** A fake API that records calls; the signer's batching is what is under test. */
 function fakeApi(size: number, options: { urlLifetimeMs?: () => number } = {}) {
   const calls: string[] = [];
@@ -36,15 +39,20 @@ function fakeApi(size: number, options: { urlLifetimeMs?: () => number } = {}) {
     requests,
     reservation,
     api: {
-      reserveUpload: async () => (calls.push("reserve"), reservation),
-      getUpload: async (id: string) => (calls.push(`get ${id}`), reservation),
-      sign: async (_id: string, r: PresignableRequest) => (calls.push(`sign ${r.method}`), signed(r)),
-      signBatch: async (_id: string, rs: PresignableRequest[]) => (calls.push(`batch ${rs.length}`), rs.map(signed)),
+      reserveUpload: async () => (calls.push("reserve"), await network(), reservation),
+      getUpload: async (id: string) => (calls.push(`get ${id}`), await network(), reservation),
+      sign: async (_id: string, r: PresignableRequest) => (calls.push(`sign ${r.method}`), await network(), signed(r)),
+      signBatch: async (_id: string, rs: PresignableRequest[]) => (calls.push(`batch ${rs.length}`), await network(), rs.map(signed)),
     },
   };
 }
 
-const fileOf = (size: number, extra: Partial<LocalFile> = {}) => ({ file: () => ({ name: "big.bin", size, type: "application/zip", ...extra }) });
+/** Bytes that cost nothing to hash: each slice reads as its own offsets, so every part's digest differs. */
+function cheapBytes(size: number) {
+  return { size, slice: (start: number, end: number) => ({ arrayBuffer: async () => new Float64Array([start, end]).buffer }) };
+}
+
+const fileOf = (size: number, extra: Partial<LocalFile> = {}) => ({ file: () => ({ name: "big.bin", size, type: "application/zip", data: cheapBytes(size), ...extra }) });
 
 /** Bytes whose every 8 MiB part differs, so a digest of the wrong slice shows. */
 function bytesOf(size: number): Blob {
@@ -78,7 +86,7 @@ describe("UploadSigner", () => {
     expect(calls.filter((c) => c === "reserve")).toHaveLength(1);
   });
 
-  it("needs four sign-side requests for 1 GiB without checksums (reserve, create, two part batches)", async () => {
+  it("needs four sign-side requests for 1 GiB: reserve, create, two part batches (parts hashed while the create is out)", async () => {
     const { calls, urls, completion } = await uploadThroughSigner(1 * GiB);
     expect(calls).toEqual(["reserve", "sign POST", "batch 100", "batch 29"]);
     // Every part got its own URL, in order, and the completion URL came with the last batch.
@@ -170,12 +178,19 @@ describe("UploadSigner", () => {
     const fake = fakeApi(10);
     const remembered: string[] = [];
     const signer = new UploadSigner(
-      { file: () => ({ name: "a.txt", size: 10, type: "text/plain", reservationId: "old" }), remember: (_, id) => void remembered.push(id) },
+      { file: () => ({ name: "a.txt", size: 10, type: "text/plain", data: cheapBytes(10), reservationId: "old" }), remember: (_, id) => void remembered.push(id) },
       { ...fake.api, getUpload: async () => ({ ...fake.reservation, id: "old", status: "EXPIRED" }) },
     );
     await signer.signRequest({ method: "PUT", key: `${PENDING_KEY_PREFIX}f1`, contentType: "text/plain" });
     expect(fake.calls).toEqual(["reserve", "sign PUT"]);
     expect(remembered).toEqual(["up1"]);
+  });
+
+  it("refuses to sign a PUT without the file's bytes to hash", async () => {
+    const fake = fakeApi(10);
+    const signer = new UploadSigner({ file: () => ({ name: "a.txt", size: 10, type: "text/plain" }) }, fake.api);
+    await expect(signer.signRequest({ method: "PUT", key: `${PENDING_KEY_PREFIX}f1`, contentType: "text/plain" })).rejects.toThrow(/choose it again/);
+    expect(fake.calls).toEqual(["reserve"]);
   });
 
   it("refuses to sign for a key it did not reserve", async () => {

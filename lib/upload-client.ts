@@ -105,6 +105,15 @@ export const valetApi = createValetApi(browserTransport);
 /** Uppy proposes this key; the signer swaps it for the server-chosen one at the first request. */
 export const PENDING_KEY_PREFIX = "valet-pending/";
 
+/**
+ * Storage answered 412 to a single PUT: the object already exists. Every single PUT is signed
+ * with If-None-Match, so this means an earlier attempt landed and only its answer was lost (a
+ * retry after a dropped connection): the bytes are there, and completion verifies them.
+ */
+export function isAlreadyStored(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { status?: unknown }).status === 412;
+}
+
 /** Valet itself is unreachable or overloaded (restarting, deploying): worth waiting for. */
 export function isTransient(error: unknown): boolean {
   return error instanceof ApiError && (error.status === 0 || error.status === 502 || error.status === 503 || error.status === 504);
@@ -299,35 +308,30 @@ export class UploadSigner {
 
   private async signOne(fileId: string, upload: UploadReservation, request: PresignableRequest): Promise<SignedRequest> {
     const { uploadId, partNumber } = request;
-    const isPart = request.method === "PUT" && uploadId !== undefined && partNumber !== undefined;
-    const isComplete = request.method === "POST" && uploadId !== undefined;
+    if (request.method !== "PUT") {
+      // Creating the multipart upload: start hashing the first parts while that request is out.
+      if (request.method === "POST" && uploadId === undefined) this.digestsFor(fileId, upload)?.prepare(1, MAX_SIGN_BATCH);
+      // The completion URL may have come with the last batch of parts.
+      const cached = request.method === "POST" && uploadId !== undefined ? this.takePrefetched(`${uploadId}:complete`) : undefined;
+      return cached ?? this.withRetry(() => this.api.sign(upload.id, request));
+    }
+    // Every PUT is signed with the MD5 of exactly the bytes it carries, so the bytes must be here.
     const digests = this.digestsFor(fileId, upload);
-    if (request.method === "PUT" && uploadId === undefined && digests) {
+    if (!digests) throw new Error("This file's contents are not available any more. Remove it and choose it again.");
+    if (uploadId === undefined || partNumber === undefined) {
       // A single PUT: the whole file is at most the multipart threshold, hashed in one go.
       return this.withRetry(async () => this.api.sign(upload.id, { ...request, contentMd5: await digests.get(1) }));
     }
-    if (!isPart && !isComplete) return this.withRetry(() => this.api.sign(upload.id, request));
+    const cached = this.takePrefetched(`${uploadId}:${partNumber}`);
+    if (cached) return cached;
 
-    const cacheKey = isPart ? `${uploadId}:${partNumber}` : `${uploadId}:complete`;
-    const cached = this.prefetched.get(cacheKey);
-    if (cached && stillFresh(cached)) {
-      this.prefetched.delete(cacheKey);
-      return cached;
-    }
-    if (!isPart) return this.withRetry(() => this.api.sign(upload.id, request));
-
-    // Parts go one after another: sign this one and the next ones in a single call. With
-    // checksums, the batch holds this part and the following ones already hashed.
+    // Parts go one after another: sign this one and the following ones already hashed in a
+    // single call (and the completion URL with the last part).
     const last = Math.min(partNumber + MAX_SIGN_BATCH - 1, upload.maxParts);
-    const batch: PresignableRequest[] = [];
-    if (digests) {
-      digests.prepare(partNumber, last);
-      batch.push({ method: "PUT", key: upload.key, uploadId, partNumber, contentMd5: await digests.get(partNumber) });
-      for (let n = partNumber + 1; n <= last && digests.ready(n); n++) {
-        batch.push({ method: "PUT", key: upload.key, uploadId, partNumber: n, contentMd5: await digests.get(n) });
-      }
-    } else {
-      for (let n = partNumber; n <= last; n++) batch.push({ method: "PUT", key: upload.key, uploadId, partNumber: n });
+    digests.prepare(partNumber, last);
+    const batch: PresignableRequest[] = [{ method: "PUT", key: upload.key, uploadId, partNumber, contentMd5: await digests.get(partNumber) }];
+    for (let n = partNumber + 1; n <= last && digests.ready(n); n++) {
+      batch.push({ method: "PUT", key: upload.key, uploadId, partNumber: n, contentMd5: await digests.get(n) });
     }
     const lastSigned = partNumber + batch.length - 1;
     if (lastSigned === upload.maxParts && batch.length < MAX_SIGN_BATCH) batch.push({ method: "POST", key: upload.key, uploadId });
@@ -335,12 +339,20 @@ export class UploadSigner {
     const receivedAt = Date.now();
     results.forEach((result, i) => {
       const r = batch[i]!;
-      if (r.partNumber !== undefined) digests?.drop(r.partNumber);
+      if (r.partNumber !== undefined) digests.drop(r.partNumber);
       this.prefetched.set(r.partNumber === undefined ? `${uploadId}:complete` : `${uploadId}:${r.partNumber}`, { ...result, receivedAt });
     });
-    if (digests && lastSigned < upload.maxParts) digests.prepare(lastSigned + 1, lastSigned + MAX_SIGN_BATCH);
-    this.prefetched.delete(cacheKey);
+    if (lastSigned < upload.maxParts) digests.prepare(lastSigned + 1, lastSigned + MAX_SIGN_BATCH);
+    this.prefetched.delete(`${uploadId}:${partNumber}`);
     return results[0]!;
+  }
+
+  /** A URL fetched ahead of time, if it still has a good part of its life left (used once). */
+  private takePrefetched(cacheKey: string): SignedRequest | undefined {
+    const cached = this.prefetched.get(cacheKey);
+    if (!cached) return undefined;
+    this.prefetched.delete(cacheKey);
+    return stillFresh(cached) ? cached : undefined;
   }
 
   private digestsFor(fileId: string, upload: UploadReservation): PartDigests | undefined {

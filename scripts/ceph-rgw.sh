@@ -7,7 +7,9 @@
 #   scripts/ceph-rgw.sh stop DIR           SIGTERM to rgw, osd, mon (by the PIDs recorded in DIR)
 #
 # Ports come from the environment: RGW_PORT (S3 endpoint), RGW_MON_PORT, RGW_OSD_PORT_MIN (9 ports
-# from there). The S3 user's keys: RGW_ACCESS_KEY / RGW_SECRET_KEY. Objects live in RAM (memstore)
+# from there). The S3 user's keys: RGW_ACCESS_KEY / RGW_SECRET_KEY (it owns the bucket); two more
+# users, valet-upload and valet-download, are Valet's least-privilege signing keys (what they may do
+# is the bucket policy Valet writes with S3_SETUP_BUCKET). Objects live in RAM (memstore)
 # unless RGW_OBJECTSTORE=bluestore, which keeps them in a sparse file of RGW_BLOCK_BYTES under DIR
 # (for the benchmarks' GiB-sized uploads).
 set -euo pipefail
@@ -141,9 +143,20 @@ CONF
   wait_for 90 "radosgw" curl -sf -o /dev/null "http://127.0.0.1:$RGW_PORT/"
   radosgw-admin "${C[@]}" user create --uid=valet-test --display-name=valet-test \
     --access-key="$access" --secret="$secret" >/dev/null
+  local role
+  for role in upload download; do
+    radosgw-admin "${C[@]}" user create --uid="valet-$role" --display-name="valet-$role" \
+      --access-key="valet${role}access" --secret="valet${role}secret${role}secret" >/dev/null
+  done
   echo "S3_ENDPOINT=http://127.0.0.1:$RGW_PORT"
   echo "S3_ACCESS_KEY_ID=$access"
   echo "S3_SECRET_ACCESS_KEY=$secret"
+  echo "S3_UPLOAD_ACCESS_KEY_ID=valetuploadaccess"
+  echo "S3_UPLOAD_SECRET_ACCESS_KEY=valetuploadsecretuploadsecret"
+  echo "S3_UPLOAD_PRINCIPAL=arn:aws:iam:::user/valet-upload"
+  echo "S3_DOWNLOAD_ACCESS_KEY_ID=valetdownloadaccess"
+  echo "S3_DOWNLOAD_SECRET_ACCESS_KEY=valetdownloadsecretdownloadsecret"
+  echo "S3_DOWNLOAD_PRINCIPAL=arn:aws:iam:::user/valet-download"
 }
 
 stop() {

@@ -22,6 +22,7 @@ export type AuditAction =
   | "reconciler.run"
   | "file.deleted"
   | "file.download_signed"
+  | "file.integrity_failed"
   | "file.shares_revoked"
   | "user.role_changed"
   | "user.disabled"

@@ -49,6 +49,16 @@ const envSchema = z
     S3_BUCKET: z.string().min(3, "must name the bucket"),
     S3_ACCESS_KEY_ID: z.string().min(1).optional(),
     S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    // Least privilege: browsers only ever get URLs signed by these two. Unset, the main keys sign
+    // them too (with a warning at start: storage then acts on unsigned headers such as
+    // x-amz-copy-source with the main key's rights).
+    S3_UPLOAD_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_UPLOAD_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    S3_DOWNLOAD_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_DOWNLOAD_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    // Who those keys are, for the bucket policy S3_SETUP_BUCKET writes (e.g. arn:aws:iam:::user/valet-upload on Ceph RGW).
+    S3_UPLOAD_PRINCIPAL: z.string().min(1).optional(),
+    S3_DOWNLOAD_PRINCIPAL: z.string().min(1).optional(),
     S3_FORCE_PATH_STYLE: bool.optional(),
     S3_SETUP_BUCKET: bool.default(false),
     MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).max(MAX_OBJECT_BYTES).default(5 * GiB),
@@ -74,6 +84,18 @@ const envSchema = z
   .refine((e) => (e.S3_ACCESS_KEY_ID === undefined) === (e.S3_SECRET_ACCESS_KEY === undefined), {
     message: "set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (to use the AWS default credential chain)",
     path: ["S3_SECRET_ACCESS_KEY"],
+  })
+  .refine((e) => (e.S3_UPLOAD_ACCESS_KEY_ID === undefined) === (e.S3_UPLOAD_SECRET_ACCESS_KEY === undefined), {
+    message: "set both S3_UPLOAD_ACCESS_KEY_ID and S3_UPLOAD_SECRET_ACCESS_KEY, or neither",
+    path: ["S3_UPLOAD_SECRET_ACCESS_KEY"],
+  })
+  .refine((e) => (e.S3_DOWNLOAD_ACCESS_KEY_ID === undefined) === (e.S3_DOWNLOAD_SECRET_ACCESS_KEY === undefined), {
+    message: "set both S3_DOWNLOAD_ACCESS_KEY_ID and S3_DOWNLOAD_SECRET_ACCESS_KEY, or neither",
+    path: ["S3_DOWNLOAD_SECRET_ACCESS_KEY"],
+  })
+  .refine((e) => (e.S3_UPLOAD_PRINCIPAL === undefined) === (e.S3_DOWNLOAD_PRINCIPAL === undefined), {
+    message: "set both S3_UPLOAD_PRINCIPAL and S3_DOWNLOAD_PRINCIPAL (for the bucket policy), or neither",
+    path: ["S3_DOWNLOAD_PRINCIPAL"],
   })
   .transform((e) => ({
     ...e,

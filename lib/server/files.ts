@@ -6,6 +6,7 @@ import { inlineContentType, isInlineSafe } from "@/lib/share-policy";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
+import { normalizeEtag } from "./integrity";
 import { storage } from "./storage";
 import type { SessionUser } from "./users";
 
@@ -42,6 +43,36 @@ export async function getFileForOwnerOrThrow(fileId: string, ownerId: string): P
   return file;
 }
 
+/**
+ * A download URL for exactly the bytes completion verified. A write-once key and a write-only
+ * upload key leave nothing a browser could change, but storage itself can be written behind the
+ * app's back (a leaked main key, an operator's mistake): so every download first asks storage
+ * for the object's ETag (one HEAD) and serves it only if it is still the verified one. Where the
+ * bucket is versioned the URL also names the verified version, so even a later overwrite cannot
+ * change what it serves. A changed or missing object quarantines the file.
+ */
+export async function presignVerifiedDownload(file: Upload, args: { fileName?: string; contentType: string; expiresIn: number; inline?: boolean }, meta: RequestMeta): Promise<string> {
+  const stored = await storage().headObject(file.key, file.versionId);
+  const problem = !stored
+    ? "the object is missing from storage"
+    : stored.size !== Number(file.size)
+      ? `storage now holds ${stored.size} bytes, not ${file.size}`
+      : file.etag !== null && normalizeEtag(stored.etag) !== normalizeEtag(file.etag)
+        ? `its ETag is now ${normalizeEtag(stored.etag)}, not the verified ${normalizeEtag(file.etag)}`
+        : null;
+  if (problem) {
+    const reason = `Changed in storage after it was verified: ${problem}.`;
+    await db().$transaction(async (tx) => {
+      const moved = await tx.upload.updateMany({ where: { id: file.id, status: "READY" }, data: { status: "QUARANTINED", rejectReason: reason } });
+      if (moved.count === 1) await recordAudit(tx, { action: "file.integrity_failed", actorUserId: null, uploadId: file.id, key: file.key, detail: { reason } }, meta);
+    });
+    throw new AppError("integrity_failed", "This file's bytes in storage are no longer the ones Valet verified, so they are not served. The file has been quarantined for an administrator to check.");
+  }
+  // Files verified before ETags were recorded keep the one they have now.
+  if (file.etag === null && stored?.etag) await db().upload.updateMany({ where: { id: file.id, etag: null }, data: { etag: stored.etag } });
+  return storage().presignDownload({ key: file.key, versionId: file.versionId, fileName: args.fileName ?? file.name, contentType: args.contentType, expiresIn: args.expiresIn, inline: args.inline });
+}
+
 // DELETE /api/files/:id
 export async function deleteFile(args: { user: SessionUser; fileId: string; meta: RequestMeta }): Promise<void> {
   await removeFile(await getFileForOwnerOrThrow(args.fileId, args.user.id), args.user.id, args.meta);
@@ -49,7 +80,7 @@ export async function deleteFile(args: { user: SessionUser; fileId: string; meta
 
 /** Object first: if storage is down, the file stays listed and intact. Its links die with it. */
 export async function removeFile(file: Upload, actorUserId: string, meta: RequestMeta): Promise<void> {
-  await storage().deleteObject(file.key);
+  await storage().deleteObject(file.key, file.versionId);
   await db().$transaction(async (tx) => {
     const now = new Date();
     const moved = await tx.upload.updateMany({ where: { id: file.id, status: { in: ["READY", "QUARANTINED"] } }, data: { status: "DELETED", deletedAt: now } });
@@ -68,7 +99,7 @@ export async function createDownloadUrl(args: { user: SessionUser; fileId: strin
   // Only types that are safe to render are ever served inline; the rest stay attachments.
   const inline = args.inline && isInlineSafe(file.contentType);
   const contentType = inline ? inlineContentType(file.contentType) : file.contentType;
-  const url = await storage().presignDownload({ key: file.key, fileName: file.name, contentType, expiresIn, inline });
+  const url = await presignVerifiedDownload(file, { contentType, expiresIn, inline }, args.meta);
   const expiresAt = new Date(Date.now() + expiresIn * 1000).toISOString();
   await recordAudit(db(), { action: "file.download_signed", actorUserId: args.user.id, uploadId: file.id, key: file.key, detail: { expiresAt, inline } }, args.meta);
   return url;

@@ -1,25 +1,28 @@
 import "server-only";
 import pg from "pg";
+import type { Upload } from "@/generated/prisma/client";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
-import { storage } from "./storage";
+import { OBJECT_PREFIX, storage } from "./storage";
 import { settleUpload } from "./uploads";
 
 // Brings the database and the bucket back into agreement, whatever was lost on the way:
 //  - an object landed but its completion call never came → verified, READY or REJECTED;
 //  - a reservation ran out unfinished → EXPIRED, its multipart upload aborted in storage;
 //  - a multipart upload no live reservation owns → aborted (they cost money while they sit);
-//  - an object under users/ with no live row (PENDING, READY, QUARANTINED) → reported as an
-//    orphan, deleted with `fix`.
+//  - an object whose row is dead (ABORTED, REJECTED, DELETED, EXPIRED) → deleted: the row
+//    proves nobody may have it (a URL the browser still held can put one back after a cancel);
+//  - an object with no row at all → reported as an orphan, deleted only with `fix`.
 // Idempotent, and safe with many instances: only the holder of a PostgreSQL advisory lock runs.
+// One object that fails is logged, counted in `errors` and skipped; it never ends the run.
 
 const RECONCILE_LOCK_ID = 7_411_202_613;
 /** A completion call may still be on its way; leave fresh reservations to it. */
 const LOST_CALLBACK_GRACE_MS = 60_000;
-const PENDING_BATCH = 1000;
-const PREFIX = "users/";
+const PENDING_BATCH = 500;
 const SYSTEM: RequestMeta = { ip: null, userAgent: "valet-reconciler" };
+const LIVE_STATUSES = new Set<Upload["status"]>(["PENDING", "READY", "QUARANTINED"]);
 
 export interface ReconcileReport {
   skipped: boolean;
@@ -28,13 +31,17 @@ export interface ReconcileReport {
   rejected: number;
   expired: number;
   multipartAborted: number;
+  /** Objects whose row is terminal: deleted (counted, not deleted, in a dry run). */
+  deadObjectsDeleted: number;
   orphans: string[];
   orphansDeleted: number;
+  /** Objects or rows that answered an error; each was logged and skipped. */
+  errors: number;
 }
 
 export async function reconcile(options: { dryRun?: boolean; fix?: boolean } = {}): Promise<ReconcileReport> {
   const dryRun = options.dryRun ?? false;
-  const report: ReconcileReport = { skipped: false, dryRun, recovered: 0, rejected: 0, expired: 0, multipartAborted: 0, orphans: [], orphansDeleted: 0 };
+  const report: ReconcileReport = { skipped: false, dryRun, recovered: 0, rejected: 0, expired: 0, multipartAborted: 0, deadObjectsDeleted: 0, orphans: [], orphansDeleted: 0, errors: 0 };
   // A session-level lock on a connection of its own: holding a transaction open instead would
   // block the whole embedded database in dev mode.
   const lock = new pg.Client({ connectionString: env().DATABASE_URL });
@@ -44,7 +51,7 @@ export async function reconcile(options: { dryRun?: boolean; fix?: boolean } = {
     if (!rows[0]?.ok) return { ...report, skipped: true };
     await settlePending(report, dryRun);
     await abortStaleMultipart(report, dryRun);
-    await findOrphans(report, dryRun, options.fix ?? false);
+    await sweepObjects(report, dryRun, options.fix ?? false);
     if (!dryRun) {
       const { orphans, ...counts } = report;
       await recordAudit(db(), { action: "reconciler.run", actorUserId: null, detail: { ...counts, orphans: orphans.length } }, SYSTEM);
@@ -56,37 +63,60 @@ export async function reconcile(options: { dryRun?: boolean; fix?: boolean } = {
   }
 }
 
+/** Runs one step for one object; a failure is logged and counted, and the run goes on. */
+async function guarded(report: ReconcileReport, what: string, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    report.errors += 1;
+    console.error(`reconciler: ${what} failed, skipped: ${(error as Error).message}`);
+  }
+}
+
+/** Every PENDING reservation past the grace period, oldest first, a page at a time: none can starve the rest. */
 async function settlePending(report: ReconcileReport, dryRun: boolean) {
   const now = new Date();
-  const pending = await db().upload.findMany({
-    where: { status: "PENDING", createdAt: { lt: new Date(now.getTime() - LOST_CALLBACK_GRACE_MS) } },
-    orderBy: { createdAt: "asc" },
-    take: PENDING_BATCH,
-  });
-  for (const upload of pending) {
-    const stored = await storage().headObject(upload.key);
-    if (stored) {
-      if (dryRun) {
-        report.recovered += 1;
-        continue;
-      }
-      const settled = await settleUpload(upload, stored, null, SYSTEM);
-      if (settled.status === "READY") report.recovered += 1;
-      else report.rejected += 1;
-    } else if (upload.expiresAt <= now) {
-      report.expired += 1;
-      if (dryRun) continue;
-      if (upload.s3UploadId) await storage().abortMultipartUpload(upload.key, upload.s3UploadId);
-      await db().$transaction(async (tx) => {
-        const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "EXPIRED", completedAt: now } });
-        if (moved.count === 1) await recordAudit(tx, { action: "upload.expired", actorUserId: null, uploadId: upload.id, key: upload.key }, SYSTEM);
-      });
+  let after: { createdAt: Date; id: string } | undefined;
+  for (;;) {
+    const page = await db().upload.findMany({
+      where: {
+        status: "PENDING",
+        createdAt: { lt: new Date(now.getTime() - LOST_CALLBACK_GRACE_MS) },
+        ...(after ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] } : {}),
+      },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      take: PENDING_BATCH,
+    });
+    for (const upload of page) await guarded(report, `settling upload ${upload.id}`, () => settleOne(upload, report, dryRun, now));
+    if (page.length < PENDING_BATCH) return;
+    const last = page.at(-1)!;
+    after = { createdAt: last.createdAt, id: last.id };
+  }
+}
+
+async function settleOne(upload: Upload, report: ReconcileReport, dryRun: boolean, now: Date) {
+  const stored = await storage().headObject(upload.key);
+  if (stored) {
+    if (dryRun) {
+      report.recovered += 1;
+      return;
     }
+    const settled = await settleUpload(upload, stored, null, SYSTEM);
+    if (settled.status === "READY") report.recovered += 1;
+    else report.rejected += 1;
+  } else if (upload.expiresAt <= now) {
+    report.expired += 1;
+    if (dryRun) return;
+    if (upload.s3UploadId) await storage().abortMultipartUpload(upload.key, upload.s3UploadId);
+    await db().$transaction(async (tx) => {
+      const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "EXPIRED", completedAt: now } });
+      if (moved.count === 1) await recordAudit(tx, { action: "upload.expired", actorUserId: null, uploadId: upload.id, key: upload.key }, SYSTEM);
+    });
   }
 }
 
 async function abortStaleMultipart(report: ReconcileReport, dryRun: boolean) {
-  const uploads = await storage().listMultipartUploads(PREFIX);
+  const uploads = await storage().listMultipartUploads(OBJECT_PREFIX);
   if (uploads.length === 0) return;
   const rows = await db().upload.findMany({ where: { key: { in: [...new Set(uploads.map((u) => u.key))] } } });
   const byKey = new Map(rows.map((r) => [r.key, r]));
@@ -96,20 +126,35 @@ async function abortStaleMultipart(report: ReconcileReport, dryRun: boolean) {
     const isLive = row !== undefined && row.status === "PENDING" && row.expiresAt.getTime() > now && (row.s3UploadId === null || row.s3UploadId === u.uploadId);
     if (isLive) continue;
     report.multipartAborted += 1;
-    if (!dryRun) await storage().abortMultipartUpload(u.key, u.uploadId);
+    if (!dryRun) await guarded(report, `aborting multipart upload ${u.uploadId} on ${u.key}`, () => storage().abortMultipartUpload(u.key, u.uploadId));
   }
 }
 
-async function findOrphans(report: ReconcileReport, dryRun: boolean, fix: boolean) {
-  const keys = await storage().listObjectKeys(PREFIX);
-  if (keys.length === 0) return;
-  const live = await db().upload.findMany({ where: { key: { in: keys }, status: { in: ["PENDING", "READY", "QUARANTINED"] } }, select: { key: true } });
-  const liveKeys = new Set(live.map((r) => r.key));
-  report.orphans = keys.filter((k) => !liveKeys.has(k));
-  if (!fix || dryRun) return;
-  for (const key of report.orphans) {
-    await storage().deleteObject(key);
-    report.orphansDeleted += 1;
+/** Each page of objects under users/ against the rows that own their keys. */
+async function sweepObjects(report: ReconcileReport, dryRun: boolean, fix: boolean) {
+  for await (const keys of storage().objectKeyPages(OBJECT_PREFIX)) {
+    if (keys.length === 0) continue;
+    const rows = await db().upload.findMany({ where: { key: { in: keys } }, select: { key: true, status: true } });
+    const statusOf = new Map(rows.map((r) => [r.key, r.status]));
+    for (const key of keys) {
+      const status = statusOf.get(key);
+      if (status !== undefined && LIVE_STATUSES.has(status)) continue;
+      if (status === undefined) {
+        report.orphans.push(key);
+        if (!fix || dryRun) continue;
+        await guarded(report, `deleting orphan ${key}`, async () => {
+          await storage().deleteObject(key);
+          report.orphansDeleted += 1;
+        });
+      } else if (dryRun) {
+        report.deadObjectsDeleted += 1;
+      } else {
+        await guarded(report, `deleting ${key} (its upload is ${status.toLowerCase()})`, async () => {
+          await storage().deleteObject(key);
+          report.deadObjectsDeleted += 1;
+        });
+      }
+    }
   }
 }
 

@@ -18,10 +18,9 @@ import type { CreateShareInput } from "@/lib/validation/shares";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
-import { getFileForOwnerOrThrow } from "./files";
+import { getFileForOwnerOrThrow, presignVerifiedDownload } from "./files";
 import { generateShareToken, hashShareToken, isWellFormedShareToken } from "./share-token";
 import { enforceRateLimit } from "./rate-limit";
-import { storage } from "./storage";
 
 // Timestamps are stored as UTC without a zone (Prisma's convention); compare against UTC.
 const NOW_UTC = Prisma.sql`(now() AT TIME ZONE 'UTC')`;
@@ -124,7 +123,7 @@ export async function downloadViaShareLink(args: { token: string; password?: str
     throw goneError(again && again.status !== "active" ? again.status : "used_up");
   }
   const expiresIn = env().SHARE_DOWNLOAD_URL_TTL_SECONDS;
-  const url = await storage().presignDownload({ key: file.key, fileName: file.name, contentType: file.contentType, expiresIn });
+  const url = await presignVerifiedDownload(file, { contentType: file.contentType, expiresIn }, args.meta);
   const detail = { expiresAt: new Date(Date.now() + expiresIn * 1000).toISOString(), download: link.downloadCount + 1 };
   await recordAudit(db(), { action: "share.downloaded", actorUserId: null, uploadId: file.id, shareLinkId: link.id, key: file.key, detail }, args.meta);
   return url;
@@ -154,7 +153,14 @@ export async function createSharePreviewUrl(resolved: ResolvedShare, meta: Reque
   // Previews would hand out the bytes uncounted, so only links without limits get one.
   if (resolved.status !== "active" || link.passwordHash !== null || link.maxDownloads !== null || !isInlineSafe(file.contentType)) return null;
   const expiresIn = env().SHARE_DOWNLOAD_URL_TTL_SECONDS * 5;
-  const url = await storage().presignDownload({ key: file.key, fileName: file.name, contentType: inlineContentType(file.contentType), expiresIn, inline: true });
+  let url: string;
+  try {
+    url = await presignVerifiedDownload(file, { contentType: inlineContentType(file.contentType), expiresIn, inline: true }, meta);
+  } catch (error) {
+    // The file was just quarantined: the page shows no preview, and the link is dead from now on.
+    if (error instanceof AppError && error.code === "integrity_failed") return null;
+    throw error;
+  }
   await recordAudit(db(), { action: "share.preview_signed", actorUserId: null, uploadId: file.id, shareLinkId: link.id, key: file.key }, meta);
   return url;
 }

@@ -3,7 +3,7 @@ import { pruneAuditEvents } from "./admin";
 import { ConfigError, env } from "./env";
 import { pruneRateLimits } from "./rate-limit";
 import { reconcile } from "./reconciler";
-import { storage } from "./storage";
+import { OBJECT_PREFIX, storage } from "./storage";
 
 /** How often each instance prunes old audit rows and rate-limit windows (idempotent, so racing instances are harmless). */
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
@@ -22,8 +22,19 @@ export async function startServer(): Promise<void> {
     throw error;
   }
   if (config.S3_SETUP_BUCKET) {
-    await storage().ensureBucket(config.CORS_ALLOWED_ORIGINS);
-    console.log(`Bucket "${config.S3_BUCKET}" ready; CORS allows ${config.CORS_ALLOWED_ORIGINS.join(", ")}`);
+    const principals = config.S3_UPLOAD_PRINCIPAL && config.S3_DOWNLOAD_PRINCIPAL ? { upload: config.S3_UPLOAD_PRINCIPAL, download: config.S3_DOWNLOAD_PRINCIPAL } : undefined;
+    await storage().ensureBucket({ corsOrigins: config.CORS_ALLOWED_ORIGINS, principals });
+    console.log(
+      `Bucket "${config.S3_BUCKET}" ready; CORS allows ${config.CORS_ALLOWED_ORIGINS.join(", ")}` +
+        (principals ? `; policy: ${principals.upload} may only write and ${principals.download} only read under ${OBJECT_PREFIX}` : ""),
+    );
+  }
+  if (!storage().hasLeastPrivilegeKeys) {
+    console.warn(
+      "WARNING: S3_UPLOAD_ACCESS_KEY_ID/S3_DOWNLOAD_ACCESS_KEY_ID are not both set, so the main storage key signs the URLs browsers get. " +
+        "Storage then acts on headers a URL does not sign with the main key's rights: e.g. x-amz-copy-source on an upload URL is not refused by storage " +
+        "(completion still rejects what it did not sign). Give Valet a write-only upload key and a read-only download key (README: Storage keys).",
+    );
   }
   const housekeeping = async () => {
     try {
@@ -38,7 +49,7 @@ export async function startServer(): Promise<void> {
   void housekeeping();
 
   try {
-    const isSet = await storage().ensureAbortIncompleteRule("users/", ABORT_INCOMPLETE_AFTER_DAYS);
+    const isSet = await storage().ensureAbortIncompleteRule(OBJECT_PREFIX, ABORT_INCOMPLETE_AFTER_DAYS);
     console.log(
       isSet
         ? `Bucket lifecycle: incomplete multipart uploads under users/ are aborted after ${ABORT_INCOMPLETE_AFTER_DAYS} days`
@@ -52,7 +63,10 @@ export async function startServer(): Promise<void> {
       try {
         const r = await reconcile();
         if (!r.skipped) {
-          console.log(`reconciler: recovered ${r.recovered}, rejected ${r.rejected}, expired ${r.expired}, multipart aborted ${r.multipartAborted}, orphans ${r.orphans.length}`);
+          console.log(
+            `reconciler: recovered ${r.recovered}, rejected ${r.rejected}, expired ${r.expired}, multipart aborted ${r.multipartAborted}, ` +
+              `dead objects deleted ${r.deadObjectsDeleted}, orphans ${r.orphans.length}, errors ${r.errors}`,
+          );
         }
       } catch (error) {
         console.error("reconciler failed", error);

@@ -14,6 +14,7 @@ import { detectContent, SNIFF_BYTES } from "./content-sniff";
 import { db, type Tx } from "./db";
 import { toFileDto, type FileDto } from "./files";
 import { env } from "./env";
+import { expectedEtag, normalizeEtag } from "./integrity";
 import { enforceRateLimit } from "./rate-limit";
 import { storage, type PresignedRequest, type StoredObject } from "./storage";
 import type { SessionUser } from "./users";
@@ -158,6 +159,7 @@ export async function signUploadRequests(args: { user: SessionUser; uploadId: st
 
   // URLs to a storage that is down would only fail in the browser: say so here (503, retryable).
   if (candidate === undefined) await storage().ping();
+  await pinPartDigests(upload.id, operations);
 
   // A URL never outlives the reservation it was signed for.
   const secondsLeft = Math.floor((upload.expiresAt.getTime() - now.getTime()) / 1000);
@@ -177,6 +179,39 @@ function describeOperations(operations: AuthorizedOperation[], expiresAt: string
   const checksummed = operations.filter((o) => "contentMd5" in o).length;
   return { operations: others, parts: parts.length > 0 ? { count: parts.length, first: Math.min(...parts), last: Math.max(...parts) } : null, checksummed, expiresAt };
 }
+
+/**
+ * The first MD5 signed for a target (the single PUT, or part n) is the only one that ever will
+ * be: a second URL for other bytes is refused, so every URL for a target carries the same bytes,
+ * and completion knows the ETag storage must report. The upsert returns what is pinned, so racing
+ * sign calls agree on one digest.
+ */
+async function pinPartDigests(uploadId: string, operations: AuthorizedOperation[]): Promise<void> {
+  const wanted = new Map<number, string>();
+  for (const o of operations) {
+    if (o.op !== "putObject" && o.op !== "uploadPart") continue;
+    const target = o.op === "putObject" ? 1 : o.partNumber;
+    if (wanted.has(target) && wanted.get(target) !== o.contentMd5) throw checksumConflict(target);
+    wanted.set(target, o.contentMd5);
+  }
+  if (wanted.size === 0) return;
+  // A conflict rolls the whole batch back: nothing is pinned for a refused batch.
+  await db().$transaction(async (tx) => {
+    const pinned = await tx.$queryRaw<Array<{ partNumber: number; md5: string }>>`
+      INSERT INTO "UploadPart" ("uploadId", "partNumber", "md5")
+      SELECT ${uploadId}::uuid, n, m FROM unnest(${[...wanted.keys()]}::int[], ${[...wanted.values()]}::text[]) AS t(n, m)
+      ON CONFLICT ("uploadId", "partNumber") DO UPDATE SET "md5" = "UploadPart"."md5"
+      RETURNING "partNumber", "md5"`;
+    const conflict = pinned.find((p) => wanted.get(p.partNumber) !== p.md5);
+    if (conflict) throw checksumConflict(conflict.partNumber);
+  });
+}
+
+const checksumConflict = (partNumber: number) =>
+  new AppError(
+    "checksum_conflict",
+    `Part ${partNumber} of this upload was already signed for other bytes (a different contentMd5). The file changed since the upload started: cancel it and upload the file again.`,
+  );
 
 /**
  * The browser creates the multipart upload itself, so the server first hears of its uploadId
@@ -217,16 +252,18 @@ export async function completeUpload(args: { user: SessionUser; uploadId: string
  * Returns the row as it ends up: a racing settlement may have got there first, with the same verdict.
  */
 export async function settleUpload(upload: Upload, stored: StoredObject, actorUserId: string | null, meta: RequestMeta): Promise<Upload> {
-  const reason = verificationFailure(upload, stored);
-  // Size and type as storage reports them are right; now look at the bytes themselves.
-  const mismatch = reason ? null : contentMismatch(upload.contentType, await detectContent(await storage().readHead(upload.key, SNIFF_BYTES)));
+  const digests = await db().uploadPart.findMany({ where: { uploadId: upload.id }, orderBy: { partNumber: "asc" }, select: { partNumber: true, md5: true } });
+  const reason = verificationFailure(upload, stored, digests);
+  // Size, type, metadata and ETag as storage reports them are right; now look at the bytes themselves.
+  const mismatch = reason ? null : contentMismatch(upload.contentType, await detectContent(await storage().readHead(upload.key, SNIFF_BYTES, stored.versionId)));
   // A rejected object is deleted; a quarantined one is kept (never served) for admins to judge.
-  if (reason) await storage().deleteObject(upload.key);
+  if (reason) await storage().deleteObject(upload.key, stored.versionId);
+  const verified = { etag: stored.etag ?? null, versionId: stored.versionId ?? null };
   const outcome = reason
     ? { data: { status: "REJECTED" as const, rejectReason: reason }, action: "upload.rejected" as const, detail: { reason } }
     : mismatch
-      ? { data: { status: "QUARANTINED" as const, rejectReason: mismatch }, action: "upload.quarantined" as const, detail: { reason: mismatch } }
-      : { data: { status: "READY" as const }, action: "upload.completed" as const, detail: { size: stored.size } };
+      ? { data: { status: "QUARANTINED" as const, rejectReason: mismatch, ...verified }, action: "upload.quarantined" as const, detail: { reason: mismatch } }
+      : { data: { status: "READY" as const, ...verified }, action: "upload.completed" as const, detail: { size: stored.size, etag: verified.etag } };
   await db().$transaction(async (tx) => {
     const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { ...outcome.data, completedAt: new Date() } });
     if (moved.count === 1) await recordAudit(tx, { action: outcome.action, actorUserId, uploadId: upload.id, key: upload.key, detail: outcome.detail }, meta);
@@ -241,13 +278,23 @@ function settledError(upload: Upload): AppError {
   return new AppError("upload_rejected", upload.rejectReason ?? `This upload is ${upload.status.toLowerCase()}.`);
 }
 
-function verificationFailure(upload: Upload, stored: { size: number; contentType: string | undefined }): string | null {
+/** Why what landed is not what Valet signed, or null when it is exactly that. */
+function verificationFailure(upload: Upload, stored: StoredObject, digests: Array<{ partNumber: number; md5: string }>): string | null {
   if (stored.size !== Number(upload.size)) {
     return `Size mismatch: storage holds ${stored.size} bytes but ${upload.size} were declared.`;
   }
   const storedType = normalizeContentType(stored.contentType);
   if (storedType !== upload.contentType) {
     return `Type mismatch: storage holds "${storedType || "no type"}" but "${upload.contentType}" was declared.`;
+  }
+  if (stored.unsignedAttributes.length > 0) {
+    return `Unsigned metadata: the upload carried headers Valet did not sign (${stored.unsignedAttributes.join("; ")}).`;
+  }
+  const complete = digests.length === upload.partCount && digests.every((d, i) => d.partNumber === i + 1);
+  if (!complete) return `Content mismatch: not every part of this upload was signed with a checksum, so its bytes cannot be verified.`;
+  const expected = expectedEtag(upload.strategy, digests.map((d) => d.md5));
+  if (normalizeEtag(stored.etag) !== expected) {
+    return `Content mismatch: storage holds other bytes than the ones signed (ETag ${normalizeEtag(stored.etag) || "missing"}, expected ${expected}).`;
   }
   return null;
 }
@@ -265,6 +312,7 @@ export async function abortUpload(args: { user: SessionUser; uploadId: string; m
 export async function abortPendingUpload(upload: Upload, actorUserId: string, meta: RequestMeta): Promise<void> {
   if (upload.s3UploadId) await storage().abortMultipartUpload(upload.key, upload.s3UploadId);
   // A single PUT may have landed before the cancel; a multipart upload may have been completed.
+  // (One that lands later, through a URL the browser still holds, is deleted by the reconciler.)
   await storage().deleteObject(upload.key);
   await db().$transaction(async (tx) => {
     const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "ABORTED", completedAt: new Date() } });

@@ -10,10 +10,17 @@ import { freePort } from "./process";
 const SCRIPT = path.resolve(__dirname, "..", "ceph-rgw.sh");
 export const PG_ADMIN_URL = process.env.VALET_TEST_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
+/** The endpoint, the bucket owner's keys, and Valet's write-only upload and read-only download keys with their principals. */
 export interface RgwCredentials {
   S3_ENDPOINT: string;
   S3_ACCESS_KEY_ID: string;
   S3_SECRET_ACCESS_KEY: string;
+  S3_UPLOAD_ACCESS_KEY_ID: string;
+  S3_UPLOAD_SECRET_ACCESS_KEY: string;
+  S3_UPLOAD_PRINCIPAL: string;
+  S3_DOWNLOAD_ACCESS_KEY_ID: string;
+  S3_DOWNLOAD_SECRET_ACCESS_KEY: string;
+  S3_DOWNLOAD_PRINCIPAL: string;
 }
 
 /**
@@ -34,7 +41,7 @@ export async function startRgw(dir: string, extraEnv: Record<string, string> = {
     const stop = async () => void spawnSync("bash", [SCRIPT, "stop", attemptDir], { stdio: "inherit", env });
     const started = spawnSync("bash", [SCRIPT, "start", attemptDir], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     if (started.status === 0) {
-      const s3 = Object.fromEntries(started.stdout.trim().split("\n").map((line) => line.split("=", 2) as [string, string]));
+      const s3 = Object.fromEntries(started.stdout.trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
       return { s3: s3 as unknown as RgwCredentials, stop };
     }
     console.error(`Ceph RGW did not start (attempt ${attempt}, exit ${started.status}); last log lines:`);

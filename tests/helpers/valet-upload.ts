@@ -1,11 +1,15 @@
 // Uploads bytes through Valet's flow exactly as the browser does: reserve, sign, send the bytes
 // straight to storage with the signed URLs, complete. Returns every step for assertions.
+import { createHash } from "node:crypto";
 import { createValetApi, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, type FileSummary, type RetryPolicy, type UploadReservation, type ValetApi } from "@/lib/upload-client";
 import { planUpload } from "@/lib/upload-policy";
 import type { ApiClient, JsonResponse } from "./api-client";
 
 /** Node's fetch takes a Buffer; the DOM typings in tsconfig don't know that. */
 export const bytes = (b: Buffer) => b as unknown as BodyInit;
+
+/** What Content-MD5 carries: the base64 MD5 of the bytes. Every PUT Valet signs needs one. */
+export const md5 = (data: Buffer | string) => createHash("md5").update(data).digest("base64");
 
 export interface Reservation {
   id: string;
@@ -45,7 +49,7 @@ export async function createMultipart(client: ApiClient, upload: Reservation, ty
 
 export async function sendBytes(client: ApiClient, upload: Reservation, data: Buffer, type: string): Promise<void> {
   if (upload.strategy === "single") {
-    const signed = await signOk(client, upload.id, { method: "PUT", key: upload.key, contentType: type });
+    const signed = await signOk(client, upload.id, { method: "PUT", key: upload.key, contentType: type, contentMd5: md5(data) });
     const res = await fetch(signed.url, { method: "PUT", headers: signed.headers, body: bytes(data) });
     if (!res.ok) throw new Error(`PUT failed: ${res.status} ${await res.text()}`);
     return;
@@ -59,14 +63,14 @@ export const completeMultipartXml = (etags: string[]) =>
 
 /** Signs every part (and the completion) in one batch, sends the parts to storage, completes there. */
 export async function sendParts(client: ApiClient, upload: Reservation, uploadId: string, data: Buffer): Promise<void> {
+  const part = (n: number) => data.subarray((n - 1) * upload.partSize, Math.min(n * upload.partSize, data.length));
   const requests: unknown[] = [];
-  for (let n = 1; n <= upload.maxParts; n++) requests.push({ method: "PUT", key: upload.key, uploadId, partNumber: n });
+  for (let n = 1; n <= upload.maxParts; n++) requests.push({ method: "PUT", key: upload.key, uploadId, partNumber: n, contentMd5: md5(part(n)) });
   requests.push({ method: "POST", key: upload.key, uploadId });
   const { results } = await signOk(client, upload.id, { requests });
   const etags: string[] = [];
   for (let n = 1; n <= upload.maxParts; n++) {
-    const body = data.subarray((n - 1) * upload.partSize, Math.min(n * upload.partSize, data.length));
-    const res = await fetch(results[n - 1].url, { method: "PUT", body: bytes(body) });
+    const res = await fetch(results[n - 1].url, { method: "PUT", headers: results[n - 1].headers, body: bytes(part(n)) });
     if (!res.ok) throw new Error(`part ${n} failed: ${res.status} ${await res.text()}`);
     etags.push(res.headers.get("etag")!);
   }
@@ -127,14 +131,13 @@ export async function uploadWithSigner(args: {
   source: ByteSource;
   name: string;
   type: string;
-  checksums?: boolean;
   retry?: Partial<RetryPolicy>;
   afterPart?: (partNumber: number) => Promise<void>;
 }): Promise<{ upload: UploadReservation; file: FileSummary }> {
   const { api, source, type } = args;
   const arrayBufferOf = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   const data = { size: source.size, slice: (start: number, end: number) => ({ arrayBuffer: async () => arrayBufferOf(source.slice(start, end)) }) };
-  const local = { name: args.name, size: source.size, type, data: args.checksums === false ? undefined : data };
+  const local = { name: args.name, size: source.size, type, data };
   const signer = new UploadSigner({ file: () => local }, api, { retry: args.retry });
   const toStorage = async (url: string, init: RequestInit) => {
     const res = await fetch(url, init);

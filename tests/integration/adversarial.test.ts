@@ -2,63 +2,15 @@
 // the status, the error body, and that nothing changed: no row moved (the users' uploads, links,
 // tokens and accounts) and no object or part was written or deleted in storage. A world of
 // victim data is seeded per group; each attack comes from an account of its own.
-import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { createHash, randomUUID } from "node:crypto";
 import { encode } from "next-auth/jwt";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MiB } from "@/lib/units";
 import { ApiClient, signedInClient, type JsonResponse } from "../helpers/api-client";
 import { zipLike } from "../helpers/fixtures";
-import { bytes, createMultipart, reserve, sign, uploadFile, type Reservation } from "../helpers/valet-upload";
+import { expectError, expectStorageError, unchanged } from "../helpers/state";
+import { bytes, createMultipart, md5, reserve, sign, uploadFile, type Reservation } from "../helpers/valet-upload";
 import { APP_URL, bucket, sql, userIdOf } from "./context";
-
-const md5 = (data: Buffer | string) => createHash("md5").update(data).digest("base64");
-
-/** What the people involved own, in the database and in storage. */
-async function snapshot(emails: string[]) {
-  const ids = await Promise.all(emails.map(userIdOf));
-  const { rows } = await sql.query(
-    `SELECT json_build_object(
-       'users', (SELECT json_agg(json_build_object('id', id, 'role', role, 'disabledAt', "disabledAt", 'quotaBytes', "quotaBytes"::text, 'quotaFiles', "quotaFiles") ORDER BY id) FROM "User" WHERE id = ANY($1::uuid[])),
-       'uploads', (SELECT json_agg(json_build_object('id', id, 'status', status, 's3UploadId', "s3UploadId", 'name', name, 'completedAt', "completedAt", 'deletedAt', "deletedAt") ORDER BY id) FROM "Upload" WHERE "ownerId" = ANY($1::uuid[])),
-       'shares', (SELECT json_agg(json_build_object('id', id, 'downloadCount', "downloadCount", 'revokedAt', "revokedAt", 'expiresAt', "expiresAt") ORDER BY id) FROM "ShareLink" WHERE "createdById" = ANY($1::uuid[])),
-       'tokens', (SELECT json_agg(json_build_object('id', id, 'revokedAt', "revokedAt") ORDER BY id) FROM "ApiToken" WHERE "userId" = ANY($1::uuid[]))
-     ) AS state`,
-    [ids],
-  );
-  const storage = [];
-  for (const id of ids) {
-    const prefix = `users/${id}/`;
-    const objects = [];
-    for (const key of await bucket.listObjectKeys(prefix)) objects.push({ key, size: (await bucket.headObject(key))?.size });
-    const multipart = [];
-    for (const u of await bucket.listMultipartUploads(prefix)) {
-      const parts = (await bucket.client.send(new ListPartsCommand({ Bucket: bucket.bucket, Key: u.key, UploadId: u.uploadId }))).Parts ?? [];
-      multipart.push({ key: u.key, uploadId: u.uploadId, parts: parts.map((p) => `${p.PartNumber}:${p.ETag}:${p.Size}`) });
-    }
-    storage.push({ objects, multipart });
-  }
-  return { db: rows[0].state, storage };
-}
-
-/** Runs `attack` and checks that the state of `emails` is exactly as before. */
-async function unchanged<T>(emails: string[], attack: () => Promise<T>): Promise<T> {
-  const before = await snapshot(emails);
-  const result = await attack();
-  expect(await snapshot(emails)).toEqual(before);
-  return result;
-}
-
-function expectError(res: JsonResponse, status: number, code: string, message?: RegExp) {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(typeof res.body.error.message).toBe("string");
-  if (message) expect(res.body.error.message).toMatch(message);
-}
-
-async function expectStorageError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  expect(await res.text()).toContain(`<Code>${code}</Code>`);
-}
 
 /**
  * A victim with a READY file, a live share link, and a multipart upload in progress (part 1 of 3
@@ -74,8 +26,8 @@ async function seedVictim() {
   const signed = await sign(client, multipart.id, {
     requests: [
       { method: "PUT", key: multipart.key, uploadId, partNumber: 1, contentMd5: md5(data.subarray(0, 8 * MiB)) },
-      { method: "PUT", key: multipart.key, uploadId, partNumber: 2 },
-      { method: "PUT", key: multipart.key, uploadId, partNumber: 3 },
+      { method: "PUT", key: multipart.key, uploadId, partNumber: 2, contentMd5: md5(data.subarray(8 * MiB, 16 * MiB)) },
+      { method: "PUT", key: multipart.key, uploadId, partNumber: 3, contentMd5: md5(data.subarray(16 * MiB)) },
       { method: "POST", key: multipart.key, uploadId },
       { method: "DELETE", key: multipart.key, uploadId },
     ],
@@ -83,7 +35,7 @@ async function seedVictim() {
   const [part1, part2, part3, completeUrl, abortUrl] = signed.body.results.map((r: { url: string; headers?: Record<string, string> }) => r);
   expect((await fetch(part1.url, { method: "PUT", headers: part1.headers, body: bytes(data.subarray(0, 8 * MiB)) })).status).toBe(200);
   const single = await reserve(client, { name: "a.txt", size: 5, type: "text/plain" });
-  const put = await sign(client, single.id, { method: "PUT", key: single.key, contentType: "text/plain" });
+  const put = await sign(client, single.id, { method: "PUT", key: single.key, contentType: "text/plain", contentMd5: md5("hello") });
   return { client, email, file, share: share.body.share, token: new URL(share.body.share.url).pathname.split("/").at(-1)!, data, multipart, uploadId, part1, part2, part3, completeUrl, abortUrl, single, put: put.body as { url: string; headers: Record<string, string> } };
 }
 
@@ -107,7 +59,7 @@ describe("adversarial: signed URLs misused at storage", () => {
 
   it("expired URL", () =>
     attack(async () => {
-      const stale = await bucket.presign({ op: "putObject", key: v.single.key, contentType: "text/plain", contentLength: 5 }, 60, new Date(Date.now() - 10 * 60_000));
+      const stale = await bucket.presign({ op: "putObject", key: v.single.key, contentType: "text/plain", contentLength: 5, contentMd5: md5("hello") }, 60, new Date(Date.now() - 10 * 60_000));
       await expectStorageError(await fetch(stale.url, { method: "PUT", headers: stale.headers, body: "hello" }), 403, "AccessDenied");
     }));
 
@@ -129,13 +81,13 @@ describe("adversarial: signed URLs misused at storage", () => {
     attack(async () => expectStorageError(await fetch(v.abortUrl.url, { method: "POST", body: "<CompleteMultipartUpload/>" }), 403, "SignatureDoesNotMatch")));
 
   it("wrong Content-Type on a single PUT", () =>
-    attack(async () => expectStorageError(await fetch(v.put.url, { method: "PUT", headers: { "content-type": "text/html" }, body: "hello" }), 403, "SignatureDoesNotMatch")));
+    attack(async () => expectStorageError(await fetch(v.put.url, { method: "PUT", headers: { ...v.put.headers, "content-type": "text/html" }, body: "hello" }), 403, "SignatureDoesNotMatch")));
 
   it("part larger than signed", () =>
-    attack(async () => expectStorageError(await fetch(v.part2.url, { method: "PUT", body: bytes(v.data.subarray(8 * MiB, 16 * MiB + 1)) }), 403, "SignatureDoesNotMatch")));
+    attack(async () => expectStorageError(await fetch(v.part2.url, { method: "PUT", headers: v.part2.headers, body: bytes(v.data.subarray(8 * MiB, 16 * MiB + 1)) }), 403, "SignatureDoesNotMatch")));
 
   it("part smaller than signed", () =>
-    attack(async () => expectStorageError(await fetch(v.part3.url, { method: "PUT", body: bytes(v.data.subarray(16 * MiB, 20 * MiB - 1)) }), 403, "SignatureDoesNotMatch")));
+    attack(async () => expectStorageError(await fetch(v.part3.url, { method: "PUT", headers: v.part3.headers, body: bytes(v.data.subarray(16 * MiB, 20 * MiB - 1)) }), 403, "SignatureDoesNotMatch")));
 
   it("part bytes that do not match the signed checksum", () =>
     attack(async () => {
@@ -153,7 +105,7 @@ describe("adversarial: signed URLs misused at storage", () => {
   it("complete with parts missing and out of order: storage takes it (RGW does not check the order), completion rejects it", async () => {
     const own = await seedVictim();
     const second = own.data.subarray(8 * MiB, 16 * MiB);
-    expect((await fetch(own.part2.url, { method: "PUT", body: bytes(second) })).status).toBe(200);
+    expect((await fetch(own.part2.url, { method: "PUT", headers: own.part2.headers, body: bytes(second) })).status).toBe(200);
     const etag = (b: Buffer) => `"${createHash("md5").update(b).digest("hex")}"`;
     const xml = `<CompleteMultipartUpload><Part><PartNumber>2</PartNumber><ETag>${etag(second)}</ETag></Part><Part><PartNumber>1</PartNumber><ETag>${etag(own.data.subarray(0, 8 * MiB))}</ETag></Part></CompleteMultipartUpload>`;
     expect((await fetch(own.completeUrl.url, { method: "POST", body: xml })).status).toBe(200);
@@ -177,7 +129,7 @@ describe("adversarial: what the app refuses to sign or complete", () => {
     return { client, email };
   }
 
-  const partRequest = (partNumber: number) => ({ method: "PUT", key: v.multipart.key, uploadId: v.uploadId, partNumber });
+  const partRequest = (partNumber: number) => ({ method: "PUT", key: v.multipart.key, uploadId: v.uploadId, partNumber, contentMd5: md5("any part") });
 
   it.each([
     ["part number 0", 0, /between 1 and 3/],
@@ -196,8 +148,8 @@ describe("adversarial: what the app refuses to sign or complete", () => {
     const other = await reserve(client, { name: "other.zip", size: 20 * MiB, type: "application/zip" });
     await unchanged([email, v.email], async () => {
       // The victim's uploadId on the attacker's own reservation, then the attacker's other one.
-      expectError(await sign(client, other.id, { method: "PUT", key: other.key, uploadId: v.uploadId, partNumber: 1 }), 403, "upload_id_mismatch");
-      expectError(await sign(client, other.id, { method: "PUT", key: other.key, uploadId: myUploadId, partNumber: 1 }), 403, "upload_id_mismatch");
+      expectError(await sign(client, other.id, { method: "PUT", key: other.key, uploadId: v.uploadId, partNumber: 1, contentMd5: md5("p") }), 403, "upload_id_mismatch");
+      expectError(await sign(client, other.id, { method: "PUT", key: other.key, uploadId: myUploadId, partNumber: 1, contentMd5: md5("p") }), 403, "upload_id_mismatch");
     });
   });
 
@@ -205,12 +157,12 @@ describe("adversarial: what the app refuses to sign or complete", () => {
     const { client, email } = await attacker();
     const mine = await reserve(client, { name: "mine.txt", size: 5, type: "text/plain" });
     await unchanged([email, v.email], async () =>
-      expectError(await sign(client, mine.id, { method: "PUT", key: v.single.key, contentType: "text/plain" }), 403, "key_mismatch"));
+      expectError(await sign(client, mine.id, { method: "PUT", key: v.single.key, contentType: "text/plain", contentMd5: md5("hello") }), 403, "key_mismatch"));
   });
 
   it("signing another type than declared", () =>
     unchanged([v.email], async () =>
-      expectError(await sign(v.client, v.single.id, { method: "PUT", key: v.single.key, contentType: "text/html" }), 422, "invalid_input", /text\/plain/)));
+      expectError(await sign(v.client, v.single.id, { method: "PUT", key: v.single.key, contentType: "text/html", contentMd5: md5("hello") }), 422, "invalid_input", /text\/plain/)));
 
   it.each([
     ["sign", (id: string): Route => ({ method: "POST", path: `/api/uploads/${id}/sign`, body: { method: "PUT", key: "x", contentType: "text/plain" } })],

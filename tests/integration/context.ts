@@ -1,5 +1,6 @@
 // What the integration tests talk to: the app that `npm test` started, its PostgreSQL database
 // and the Ceph RGW behind it. A guard refuses anything that is not on this machine.
+import { S3Client } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { createStorage } from "@/lib/server/storage";
 
@@ -29,6 +30,19 @@ export const bucket = createStorage({
   forcePathStyle: true,
   credentials: { accessKeyId: required("S3_ACCESS_KEY_ID"), secretAccessKey: required("S3_SECRET_ACCESS_KEY") },
 });
+
+/** S3 clients holding Valet's upload and download keys themselves: to check what they may do. */
+const keyClient = (id: string, secret: string) =>
+  new S3Client({
+    endpoint: S3_ENDPOINT,
+    region: process.env.S3_REGION ?? "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: required(id), secretAccessKey: required(secret) },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+export const uploadKey = keyClient("S3_UPLOAD_ACCESS_KEY_ID", "S3_UPLOAD_SECRET_ACCESS_KEY");
+export const downloadKey = keyClient("S3_DOWNLOAD_ACCESS_KEY_ID", "S3_DOWNLOAD_SECRET_ACCESS_KEY");
 
 export const sql = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
 

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { reconcile } from "@/lib/server/reconciler";
 import { MiB } from "@/lib/units";
 import { signedInClient } from "../helpers/api-client";
-import { createMultipart, reserve, sign } from "../helpers/valet-upload";
-import { APP_URL, auditActions, bucket, sql, uploadRow } from "./context";
+import { complete, createMultipart, md5, reserve, sign } from "../helpers/valet-upload";
+import { APP_URL, auditActions, bucket, sql, uploadKey, uploadRow } from "./context";
 
 /** Makes a row look as if it was reserved long ago (and, optionally, has run out). */
 async function age(uploadId: string, { expired = false } = {}) {
@@ -16,7 +16,7 @@ async function age(uploadId: string, { expired = false } = {}) {
 async function landedWithoutCompletion(body: string, declaredSize = body.length) {
   const { client } = await signedInClient(APP_URL);
   const upload = await reserve(client, { name: "lost.txt", size: declaredSize, type: "text/plain" });
-  const signed = await sign(client, upload.id, { method: "PUT", key: upload.key, contentType: "text/plain" });
+  const signed = await sign(client, upload.id, { method: "PUT", key: upload.key, contentType: "text/plain", contentMd5: md5(body) });
   if (declaredSize === body.length) {
     expect((await fetch(signed.body.url, { method: "PUT", headers: signed.body.headers, body })).status).toBe(200);
   } else {
@@ -24,6 +24,15 @@ async function landedWithoutCompletion(body: string, declaredSize = body.length)
   }
   await age(upload.id);
   return { client, upload };
+}
+
+/** A signed single PUT for `data` that has not been sent yet. */
+async function signedSingle(data: Buffer, name: string) {
+  const { client } = await signedInClient(APP_URL);
+  const upload = await reserve(client, { name, size: data.length, type: "text/plain" });
+  const signed = await sign(client, upload.id, { method: "PUT", key: upload.key, contentType: "text/plain", contentMd5: md5(data) });
+  expect(signed.status).toBe(200);
+  return { client, upload, url: signed.body.url as string, headers: signed.body.headers as Record<string, string> };
 }
 
 describe("reconciler (Ceph RGW + PostgreSQL)", () => {
@@ -51,7 +60,7 @@ describe("reconciler (Ceph RGW + PostgreSQL)", () => {
     const { client } = await signedInClient(APP_URL);
     const upload = await reserve(client, { name: "stale.zip", size: 20 * MiB, type: "application/zip" });
     const uploadId = await createMultipart(client, upload, "application/zip");
-    expect((await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 1 })).status).toBe(200);
+    expect((await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 1, contentMd5: md5("part 1") })).status).toBe(200);
     await age(upload.id, { expired: true });
     const report = await reconcile();
     expect(report.expired).toBeGreaterThanOrEqual(1);
@@ -97,5 +106,48 @@ describe("reconciler (Ceph RGW + PostgreSQL)", () => {
       await holder.end();
     }
     expect((await reconcile()).skipped).toBe(false);
+  });
+});
+
+describe("dead rows clean their objects (reconciler)", () => {
+  it("an object PUT after the upload was cancelled, through the URL the browser still held, is deleted by the next run", async () => {
+    const data = Buffer.from("came back after the cancel\n");
+    const { client, upload, url, headers } = await signedSingle(data, "late.txt");
+    expect((await client.request(`/api/uploads/${upload.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await fetch(url, { method: "PUT", headers, body: data as unknown as BodyInit })).status).toBe(200);
+    expect(await bucket.headObject(upload.key)).not.toBeNull();
+    const report = await reconcile();
+    expect(report.deadObjectsDeleted).toBeGreaterThanOrEqual(1);
+    expect(await bucket.headObject(upload.key)).toBeNull();
+    expect((await uploadRow(upload.id))?.status).toBe("ABORTED");
+  });
+
+  it("an object put back after its file was deleted is deleted by the next run", async () => {
+    const data = Buffer.from("deleted, then put back\n");
+    const { client, upload, url, headers } = await signedSingle(data, "back.txt");
+    expect((await fetch(url, { method: "PUT", headers, body: data as unknown as BodyInit })).status).toBe(200);
+    expect((await complete(client, upload.id)).status).toBe(200);
+    expect((await client.request(`/api/files/${upload.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await fetch(url, { method: "PUT", headers, body: data as unknown as BodyInit })).status).toBe(200);
+    await reconcile();
+    expect(await bucket.headObject(upload.key)).toBeNull();
+  });
+
+  it("a run survives an object that answers an error, and settles the rest", async () => {
+    // Written with the upload key and without the owner ACL: the main key gets 403 on HEAD.
+    const broken = await signedSingle(Buffer.from("unreadable"), "b.txt");
+    await uploadKey.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: broken.upload.key, Body: "unreadable", ContentType: "text/plain" }));
+    const fine = await signedSingle(Buffer.from("recoverable"), "f.txt");
+    expect((await fetch(fine.url, { method: "PUT", headers: fine.headers, body: "recoverable" })).status).toBe(200);
+    await Promise.all([age(broken.upload.id), age(fine.upload.id)]);
+    const report = await reconcile();
+    expect(report.skipped).toBe(false);
+    expect(report.errors).toBeGreaterThanOrEqual(1);
+    expect((await uploadRow(fine.upload.id))?.status).toBe("READY");
+    expect((await uploadRow(broken.upload.id))?.status).toBe("PENDING");
+    const { rows } = await sql.query(`SELECT detail FROM "AuditEvent" WHERE action = 'reconciler.run' ORDER BY id DESC LIMIT 1`);
+    expect(rows[0].detail.errors).toBeGreaterThanOrEqual(1);
+    // Cleaned up so that later runs in this suite see no error of ours.
+    await bucket.deleteObject(broken.upload.key);
   });
 });

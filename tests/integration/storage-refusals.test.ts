@@ -1,16 +1,15 @@
 // What Ceph RGW itself refuses when a signed URL is misused. These can only be proven against a
 // real S3 implementation: the dev-mode emulator checks no signatures at all.
-import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MiB } from "@/lib/units";
 import { signedInClient } from "../helpers/api-client";
-import { bytes, createMultipart, reserve, sign } from "../helpers/valet-upload";
+import { bytes, createMultipart, md5, reserve, sign } from "../helpers/valet-upload";
 import { APP_URL, bucket } from "./context";
 
 async function signedPut(size: number, type = "text/plain") {
   const { client } = await signedInClient(APP_URL);
   const upload = await reserve(client, { name: "a.txt", size, type });
-  const res = await sign(client, upload.id, { method: "PUT", key: upload.key, contentType: type });
+  const res = await sign(client, upload.id, { method: "PUT", key: upload.key, contentType: type, contentMd5: md5("hello") });
   expect(res.status).toBe(200);
   return { upload, url: res.body.url as string, headers: res.body.headers as Record<string, string> };
 }
@@ -25,6 +24,7 @@ async function expectRefused(response: Response, code: string) {
 describe("refusals by storage (Ceph RGW)", () => {
   it("refuses a single PUT of another size than declared", async () => {
     const { upload, url, headers } = await signedPut(5);
+    // The MD5 header stays the signed one; only the length differs.
     await expectRefused(await fetch(url, { method: "PUT", headers, body: "hello!" }), "SignatureDoesNotMatch");
     await expectRefused(await fetch(url, { method: "PUT", headers, body: "hell" }), "SignatureDoesNotMatch");
     expect(await bucket.headObject(upload.key)).toBeNull();
@@ -34,16 +34,15 @@ describe("refusals by storage (Ceph RGW)", () => {
     const { client } = await signedInClient(APP_URL);
     const upload = await reserve(client, { name: "big.zip", size: 20 * MiB, type: "application/zip" });
     const uploadId = await createMultipart(client, upload, "application/zip");
-    const part = await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 1 });
+    const part = await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 1, contentMd5: md5(Buffer.alloc(8 * MiB)) });
     expect(part.status).toBe(200);
-    await expectRefused(await fetch(part.body.url, { method: "PUT", body: bytes(Buffer.alloc(8 * MiB - 1)) }), "SignatureDoesNotMatch");
-    await expectRefused(await fetch(part.body.url, { method: "PUT", body: bytes(Buffer.alloc(8 * MiB + 1)) }), "SignatureDoesNotMatch");
+    const headers = part.body.headers as Record<string, string>;
+    await expectRefused(await fetch(part.body.url, { method: "PUT", headers, body: bytes(Buffer.alloc(8 * MiB - 1)) }), "SignatureDoesNotMatch");
+    await expectRefused(await fetch(part.body.url, { method: "PUT", headers, body: bytes(Buffer.alloc(8 * MiB + 1)) }), "SignatureDoesNotMatch");
     // The signed size goes through: the refusals above were about size, not the URL.
-    expect((await fetch(part.body.url, { method: "PUT", body: bytes(Buffer.alloc(8 * MiB)) })).status).toBe(200);
+    expect((await fetch(part.body.url, { method: "PUT", headers, body: bytes(Buffer.alloc(8 * MiB)) })).status).toBe(200);
   });
 });
-
-const md5 = (data: Buffer | string) => createHash("md5").update(data).digest("base64");
 
 describe("per-part checksums: Content-MD5 signed into the URL (Ceph RGW)", () => {
   async function signedPart(data: Buffer) {
@@ -87,7 +86,7 @@ describe("per-part checksums: Content-MD5 signed into the URL (Ceph RGW)", () =>
     const { client } = await signedInClient(APP_URL);
     const upload = await reserve(client, { name: "a.txt", size: 5, type: "text/plain" });
     const res = await sign(client, upload.id, { method: "PUT", key: upload.key, contentType: "text/plain", contentMd5: md5("hello") });
-    expect(res.body.headers).toEqual({ "content-type": "text/plain", "content-md5": md5("hello") });
+    expect(res.body.headers).toEqual({ "content-type": "text/plain", "content-md5": md5("hello"), "x-amz-acl": "bucket-owner-full-control", "if-none-match": "*" });
     const refused = await fetch(res.body.url, { method: "PUT", headers: res.body.headers, body: "hellp" });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain("<Code>BadDigest</Code>");

@@ -5,7 +5,7 @@ import { contentDisposition } from "@/lib/content-disposition";
 import { MiB } from "@/lib/units";
 import { ApiClient, signedInClient } from "../helpers/api-client";
 import { mp4Like, PNG_1X1 } from "../helpers/fixtures";
-import { complete, createMultipart, download, reserve, sendBytes, sign, uploadFile } from "../helpers/valet-upload";
+import { complete, createMultipart, download, md5, reserve, sendBytes, sign, uploadFile } from "../helpers/valet-upload";
 import { adminClient, APP_URL, auditActions, bucket, uploadRow } from "./context";
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -21,7 +21,7 @@ describe("the upload flow, end to end on PostgreSQL and Ceph RGW", () => {
     expect(upload.key).toMatch(new RegExp(`^users/[0-9a-f-]{36}/${upload.id}/`));
     expect(upload.key.endsWith(name)).toBe(true);
 
-    const signed = await sign(client, upload.id, { method: "PUT", key: upload.key, contentType: "text/plain" });
+    const signed = await sign(client, upload.id, { method: "PUT", key: upload.key, contentType: "text/plain", contentMd5: md5(data) });
     expect(signed.status).toBe(200);
     const url = new URL(signed.body.url);
     expect(url.searchParams.get("X-Amz-SignedHeaders")!.split(";")).toEqual(expect.arrayContaining(["content-length", "content-type", "host"]));
@@ -86,7 +86,7 @@ describe("the upload flow, end to end on PostgreSQL and Ceph RGW", () => {
     const upload = await reserve(client, { name: "big.zip", size: 20 * MiB, type: "application/zip" });
     const uploadId = await createMultipart(client, upload, "application/zip");
     // Pins the uploadId (the server checks it with storage first).
-    expect((await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 1 })).status).toBe(200);
+    expect((await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 1, contentMd5: md5("part 1") })).status).toBe(200);
     expect(await bucket.multipartUploadExists(upload.key, uploadId)).toBe(true);
 
     const aborted = await client.request(`/api/uploads/${upload.id}`, { method: "DELETE" });
@@ -164,7 +164,7 @@ describe("refusals by the app", () => {
     expectError(await sign(client, single.id, { method: "GET", key: single.key }), 403, "operation_not_allowed");
     expectError(await sign(client, single.id, { method: "DELETE", key: single.key }), 403, "operation_not_allowed");
     expectError(await sign(client, single.id, { method: "POST", key: single.key }), 403, "operation_not_allowed");
-    expectError(await sign(client, single.id, { method: "PUT", key: single.key, contentType: "text/html" }), 422, "invalid_input");
+    expectError(await sign(client, single.id, { method: "PUT", key: single.key, contentType: "text/html", contentMd5: md5("0123456789") }), 422, "invalid_input");
     const batch = Array.from({ length: 101 }, () => ({ method: "PUT", key: single.key }));
     expectError(await sign(client, single.id, { requests: batch }), 422, "invalid_input");
   });
@@ -172,19 +172,19 @@ describe("refusals by the app", () => {
   it("pins the multipart uploadId: unknown ids are refused, and then no other id is signed", async () => {
     const { client } = await signedInClient(APP_URL);
     const upload = await reserve(client, { name: "big.zip", size: 20 * MiB, type: "application/zip" });
-    expectError(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: "made-up-upload-id", partNumber: 1 }), 403, "upload_id_mismatch");
+    expectError(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: "made-up-upload-id", partNumber: 1, contentMd5: md5("p") }), 403, "upload_id_mismatch");
     expect((await uploadRow(upload.id))?.s3UploadId).toBeNull();
 
     // Another upload's real uploadId is refused as well: storage knows it, but not on this key.
     const other = await reserve(client, { name: "other.zip", size: 20 * MiB, type: "application/zip" });
     const otherId = await createMultipart(client, other, "application/zip");
-    expectError(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: otherId, partNumber: 1 }), 403, "upload_id_mismatch");
+    expectError(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: otherId, partNumber: 1, contentMd5: md5("p") }), 403, "upload_id_mismatch");
 
     const uploadId = await createMultipart(client, upload, "application/zip");
     expect((await sign(client, upload.id, { method: "GET", key: upload.key, uploadId })).status).toBe(200);
     expect((await uploadRow(upload.id))?.s3UploadId).toBe(uploadId);
     expectError(await sign(client, upload.id, { method: "POST", key: upload.key }), 409, "invalid_state");
-    expectError(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: otherId, partNumber: 1 }), 403, "upload_id_mismatch");
+    expectError(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: otherId, partNumber: 1, contentMd5: md5("p") }), 403, "upload_id_mismatch");
   });
 
   it("refuses part numbers outside the upload's part count", async () => {
@@ -193,9 +193,9 @@ describe("refusals by the app", () => {
     const uploadId = await createMultipart(client, upload, "application/zip");
     expect(upload.maxParts).toBe(3);
     for (const partNumber of [0, 4, 10_001]) {
-      expectError(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber }), 422, "invalid_input");
+      expectError(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber, contentMd5: md5("p") }), 422, "invalid_input");
     }
-    const ok = await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 3 });
+    const ok = await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 3, contentMd5: md5("p") });
     expect(ok.status).toBe(200);
     // The last part's exact length (20 MiB - 2 × 8 MiB) is signed.
     expect(new URL(ok.body.url).searchParams.get("X-Amz-SignedHeaders")).toContain("content-length");

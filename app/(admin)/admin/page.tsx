@@ -71,7 +71,7 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
 
       <p className="text-sm text-slate-600" data-testid="reconciler-status">
         {reconciler
-          ? `Reconciler, last run ${formatDate(reconciler.at)}: ${reconciler.counts.recovered ?? 0} lost completions recovered, ${reconciler.counts.expired ?? 0} reservations expired, ${reconciler.counts.multipartAborted ?? 0} stale multipart uploads aborted, ${reconciler.counts.orphans ?? 0} orphaned objects.`
+          ? `Reconciler, last run ${formatDate(reconciler.at)}: ${reconciler.counts.recovered ?? 0} lost completions recovered, ${reconciler.counts.expired ?? 0} reservations expired, ${reconciler.counts.multipartAborted ?? 0} stale multipart uploads aborted, ${reconciler.counts.deadObjectsDeleted ?? 0} objects of dead uploads deleted, ${reconciler.counts.orphans ?? 0} orphaned objects${reconciler.counts.errors ? `, ${reconciler.counts.errors} errors (see the server log)` : ""}.`
           : "The reconciler has not run yet."}
       </p>
 
