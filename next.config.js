@@ -6,8 +6,14 @@ const nextConfig = {
   poweredByHeader: false,
   // Kept out of the server bundle: native (argon2) or Node-only packages loaded at run time.
   serverExternalPackages: ["@node-rs/argon2", "pg", "@prisma/adapter-pg"],
-  // forbidden() renders app/forbidden.tsx with a real 403 for non-admins on admin pages.
-  experimental: { authInterrupts: true },
+  experimental: {
+    // forbidden() renders app/forbidden.tsx with a real 403 for non-admins on admin pages.
+    authInterrupts: true,
+    // The one server action (sign out) has no body to speak of; route handlers cap theirs in lib/server/body.ts.
+    serverActions: { bodySizeLimit: "16kb" },
+    // Next buffers the body of each request the proxy sees (pages only; no page takes a body).
+    proxyClientMaxBodySize: "16kb",
+  },
   // On every response; the Content-Security-Policy itself is set per request in proxy.ts.
   async headers() {
     return [

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { formatDate } from "@/lib/format";
+import { DEFAULT_TOKEN_SCOPES, isScope, SCOPE_DESCRIPTIONS, TOKEN_SCOPES } from "@/lib/scopes";
 import { ApiError, valetApi, type ApiTokenSummary } from "@/lib/upload-client";
 
 const inputClasses = "block w-full rounded-md border-0 px-3 py-2 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
@@ -14,7 +15,7 @@ function tokenState(t: ApiTokenSummary): string {
   return "Active";
 }
 
-export function ApiTokens({ initialTokens, appUrl }: { initialTokens: ApiTokenSummary[]; appUrl: string }) {
+export function ApiTokens({ initialTokens, appUrl, isAdmin }: { initialTokens: ApiTokenSummary[]; appUrl: string; isAdmin: boolean }) {
   const [tokens, setTokens] = useState(initialTokens);
   const [secret, setSecret] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -26,7 +27,8 @@ export function ApiTokens({ initialTokens, appUrl }: { initialTokens: ApiTokenSu
     const days = String(form.get("expiresInDays") ?? "");
     setError(null);
     try {
-      const token = await valetApi.createToken({ name: String(form.get("name") ?? ""), expiresInDays: days ? Number(days) : null });
+      const scopes = form.getAll("scopes").filter(isScope);
+      const token = await valetApi.createToken({ name: String(form.get("name") ?? ""), expiresInDays: days ? Number(days) : null, scopes });
       setSecret(token.secret);
       formElement.reset();
       setTokens(await valetApi.listTokens());
@@ -63,6 +65,20 @@ export function ApiTokens({ initialTokens, appUrl }: { initialTokens: ApiTokenSu
           </select>
         </label>
         <Button type="submit">Create token</Button>
+        <fieldset className="sm:col-span-3">
+          <legend className="text-sm font-medium">What it may do</legend>
+          <div className="mt-1 grid gap-1 sm:grid-cols-2">
+            {TOKEN_SCOPES.filter((scope) => scope !== "admin" || isAdmin).map((scope) => (
+              <label key={scope} className="flex items-start gap-2 text-sm">
+                <input type="checkbox" name="scopes" value={scope} defaultChecked={DEFAULT_TOKEN_SCOPES.includes(scope)} className="mt-1" />
+                <span>
+                  <span className="font-mono text-xs">{scope}</span> <span className="text-slate-600">— {SCOPE_DESCRIPTIONS[scope]}</span>
+                </span>
+              </label>
+            ))}
+          </div>
+          <p className="mt-1 text-xs text-slate-500">Tokens can never create or list tokens: only you, signed in, can.</p>
+        </fieldset>
       </form>
       {error ? <Alert>{error}</Alert> : null}
       {secret ? (
@@ -88,6 +104,9 @@ export function ApiTokens({ initialTokens, appUrl }: { initialTokens: ApiTokenSu
               <div>
                 <p className="font-medium">
                   {t.name} <span className="font-mono text-xs text-slate-500">{t.prefix}…</span>
+                </p>
+                <p className="text-xs text-slate-600" data-testid="token-scopes">
+                  {t.scopes.join(", ")}
                 </p>
                 <p className="text-xs text-slate-600">
                   {tokenState(t)} · created {formatDate(t.createdAt)} · {t.expiresAt ? `expires ${formatDate(t.expiresAt)}` : "never expires"} ·{" "}

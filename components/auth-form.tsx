@@ -2,47 +2,53 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
-import { ApiError, valetApi } from "@/lib/upload-client";
 import { MIN_PASSWORD_CHARS } from "@/lib/validation/users";
 
 type Mode = "sign-in" | "sign-up";
 
-export function AuthForm({ mode }: { mode: Mode }) {
+/**
+ * A real form: it posts (never GET, so a password can never end up in a URL) to /api/sign-in or
+ * /api/sign-up and works without JavaScript. With JavaScript it posts the same fields as JSON and
+ * shows the answer in place.
+ */
+export function AuthForm({ mode, initialError = null }: { mode: Mode; initialError?: string | null }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError);
   const [isBusy, setIsBusy] = useState(false);
   const isSignUp = mode === "sign-up";
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const email = String(form.get("email") ?? "");
-    const password = String(form.get("password") ?? "");
+    const fields = Object.fromEntries([...new FormData(event.currentTarget)].map(([k, v]) => [k, String(v)]));
     setError(null);
     setIsBusy(true);
     try {
-      if (isSignUp) await valetApi.signUp({ email, password, name: String(form.get("name") ?? "") || undefined });
-      const result = await signIn("credentials", { email, password, redirect: false });
-      if (!result || result.error) {
-        setError("That email and password don't match an account. Check them and try again.");
+      const res = await fetch(isSignUp ? "/api/sign-up" : "/api/sign-in", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(fields),
+        credentials: "same-origin",
+      });
+      const data = (await res.json().catch(() => null)) as { redirectTo?: string; error?: { message: string } } | null;
+      if (!res.ok) {
+        setError(data?.error?.message ?? "Something went wrong. Try again.");
         return;
       }
-      router.replace("/files");
+      router.replace(data?.redirectTo ?? "/files");
       router.refresh();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : "Something went wrong. Try again.");
+    } catch {
+      setError("Could not reach Valet. Check your connection and try again.");
     } finally {
       setIsBusy(false);
     }
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4" noValidate={false}>
+    <form method="post" action={isSignUp ? "/api/sign-up" : "/api/sign-in"} onSubmit={onSubmit} className="space-y-4">
       <h1 className="text-lg font-semibold">{isSignUp ? "Create your account" : "Sign in"}</h1>
       {error ? <Alert>{error}</Alert> : null}
       {isSignUp ? <Field id="name" name="name" label="Name (optional)" autoComplete="name" maxLength={100} /> : null}

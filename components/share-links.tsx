@@ -7,6 +7,7 @@ import { Table } from "@/components/ui/table";
 import { formatDate } from "@/lib/format";
 import { DAY_SECONDS, DEFAULT_SHARE_TTL_SECONDS, HOUR_SECONDS, SHARE_EXPIRY_PRESETS, SHARE_STATUS_LABELS } from "@/lib/share-policy";
 import { ApiError, valetApi, type ShareSummary } from "@/lib/upload-client";
+import { MIN_SHARE_PASSWORD_CHARS } from "@/lib/validation/shares";
 
 const STATUS_STYLES: Record<ShareSummary["status"], string> = {
   active: "bg-emerald-50 text-emerald-700 ring-emerald-200",
@@ -123,7 +124,18 @@ export function ShareLinks({ fileId, fileName, initialShares, maxTtlSeconds }: {
             <label htmlFor="sharePassword" className="block text-sm font-medium text-slate-800">
               Password (optional)
             </label>
-            <input id="sharePassword" name="password" type="password" autoComplete="new-password" className={inputClasses} />
+            <input
+              id="sharePassword"
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              minLength={MIN_SHARE_PASSWORD_CHARS}
+              aria-describedby="sharePasswordHint"
+              className={inputClasses}
+            />
+            <p id="sharePasswordHint" className="text-xs text-slate-500">
+              At least {MIN_SHARE_PASSWORD_CHARS} characters. Leave empty for a link without one.
+            </p>
           </div>
         </div>
         {error ? <Alert>{error}</Alert> : null}

@@ -21,6 +21,12 @@ test("an admin searches, filters and deletes uploads; a normal user gets 403", a
   const refused = await page.goto("/admin");
   expect(refused?.status()).toBe(403);
   await expect(page.getByRole("heading", { name: "You don't have access to this page" })).toBeVisible();
+  // A client-side navigation renders only the page (the admin layout does not run): the page itself refuses.
+  await page.goto("/files");
+  await page.evaluate(() => (window as unknown as { next: { router: { push(href: string): void } } }).next.router.push("/admin/audit"));
+  await expect(page).toHaveURL(/\/admin\/audit$/);
+  await expect(page.getByRole("heading", { name: "You don't have access to this page" })).toBeVisible();
+  await expect(page.getByTestId("audit-row")).toHaveCount(0);
 
   const adminContext = await browser.newContext();
   const admin = await adminContext.newPage();

@@ -1,5 +1,6 @@
 // The JSON shapes the API answers with, shared by the server (which builds them) and the
 // browser client (which reads them).
+import type { Scope } from "./scopes";
 import type { ShareStatus } from "./share-policy";
 
 export interface FileDto {
@@ -29,4 +30,5 @@ export interface ApiTokenDto {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  scopes: Scope[];
 }

@@ -6,7 +6,10 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   password_required: 401,
   wrong_password: 401,
+  invalid_credentials: 401,
   forbidden: 403,
+  insufficient_scope: 403,
+  invalid_setup_token: 403,
   cross_origin: 403,
   key_mismatch: 403,
   operation_not_allowed: 403,
@@ -33,6 +36,7 @@ export const ERROR_STATUS = {
   internal: 500,
   storage_unavailable: 503,
   database_unavailable: 503,
+  busy: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

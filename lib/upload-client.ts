@@ -2,6 +2,7 @@
 // request. Browser-safe: no server imports.
 import type { ApiTokenDto, FileDto, ShareDto } from "./dto";
 import type { ErrorCode } from "./errors";
+import type { Scope } from "./scopes";
 import { MAX_SIGN_BATCH } from "./upload-policy";
 import type { PresignableRequest } from "./validation/uploads";
 import { md5 } from "js-md5";
@@ -91,7 +92,8 @@ export function createValetApi(transport: Transport) {
       call<{ share: ShareSummary & { url: string } }>(`/api/files/${fileId}/shares`, { method: "POST", body }).then((r) => r.share),
     listShares: (fileId: string) => call<{ shares: ShareSummary[] }>(`/api/files/${fileId}/shares`, { method: "GET" }).then((r) => r.shares),
     revokeShare: (shareId: string) => call<void>(`/api/shares/${shareId}`, { method: "DELETE" }),
-    createToken: (body: { name: string; expiresInDays?: number | null }) =>
+    claimAdmin: (token: string) => call<{ ok: true }>("/api/setup", { method: "POST", body: { token } }),
+    createToken: (body: { name: string; expiresInDays?: number | null; scopes?: Scope[] }) =>
       call<{ token: ApiTokenSummary & { secret: string } }>("/api/tokens", { method: "POST", body }).then((r) => r.token),
     listTokens: () => call<{ tokens: ApiTokenSummary[] }>("/api/tokens", { method: "GET" }).then((r) => r.tokens),
     revokeToken: (tokenId: string) => call<void>(`/api/tokens/${tokenId}`, { method: "DELETE" }),

@@ -61,6 +61,8 @@ async function main() {
   // Auth.js builds its redirects from AUTH_URL; Next reports 127.0.0.1 as localhost anyway.
   env.AUTH_URL ??= env.APP_URL;
   env.AUTH_SECRET ??= await persistentSecret();
+  // Nothing stands in front of the dev server: the TCP peer is the client.
+  env.TRUSTED_PROXY_HOPS ??= "0";
   if (!env.DATABASE_URL) env.DATABASE_URL = await startDatabase();
   if (!env.S3_ENDPOINT) {
     env.S3_ENDPOINT = await startStorage();

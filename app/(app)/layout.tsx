@@ -1,11 +1,10 @@
-import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppHeader } from "@/components/app-header";
-import { currentUser } from "@/lib/server/auth";
+import { requireUser } from "@/lib/server/session";
 
+// The signed-in frame. Not a guard: each page calls requireUser() itself.
 export default async function AppLayout({ children }: { children: ReactNode }) {
-  const user = await currentUser();
-  if (!user) redirect("/sign-in");
+  const user = await requireUser();
   return (
     <div className="min-h-screen">
       <AppHeader user={user} />

@@ -3,12 +3,16 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { ApiToken } from "@/generated/prisma/client";
 import type { ApiTokenDto } from "@/lib/dto";
 import { AppError } from "@/lib/errors";
+import { DEFAULT_TOKEN_SCOPES, isScope } from "@/lib/scopes";
 import type { CreateApiTokenInput } from "@/lib/validation/tokens";
+import { assertSession, isUuid, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { getActiveUser, type SessionUser } from "./users";
 
-// Personal API tokens: "valet_" + 256 random bits. Shown once; only a SHA-256 is stored.
+// Personal API tokens: "valet_" + 256 random bits. Shown once; only a SHA-256 is stored. Each
+// carries the scopes chosen when it was made; only a signed-in person (never a token) can make,
+// list or revoke tokens, so a leaked token cannot buy itself a longer-lived or wider one.
 const TOKEN_PREFIX = "valet_";
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -23,32 +27,38 @@ const toDto = (t: ApiToken): ApiTokenDto => ({
   expiresAt: t.expiresAt?.toISOString() ?? null,
   lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
   revokedAt: t.revokedAt?.toISOString() ?? null,
+  scopes: t.scopes.filter(isScope),
 });
 
 // POST /api/tokens
-export async function createApiToken(args: { user: SessionUser; input: CreateApiTokenInput; meta: RequestMeta }) {
+export async function createApiToken(args: { user: Actor; input: CreateApiTokenInput; meta: RequestMeta }) {
+  assertSession(args.user, "create API tokens");
+  const scopes = [...new Set(args.input.scopes ?? DEFAULT_TOKEN_SCOPES)];
+  if (scopes.includes("admin") && args.user.role !== "ADMIN") throw new AppError("forbidden", "Only administrators can create tokens with the admin scope.");
   const secret = TOKEN_PREFIX + randomBytes(32).toString("base64url");
   const expiresAt = args.input.expiresInDays ? new Date(Date.now() + args.input.expiresInDays * 86_400_000) : null;
   const token = await db().$transaction(async (tx) => {
     const created = await tx.apiToken.create({
-      data: { id: randomUUID(), userId: args.user.id, name: args.input.name, tokenHash: hashToken(secret), prefix: secret.slice(0, 12), expiresAt },
+      data: { id: randomUUID(), userId: args.user.id, name: args.input.name, tokenHash: hashToken(secret), prefix: secret.slice(0, 12), expiresAt, scopes },
     });
-    await recordAudit(tx, { action: "token.created", actorUserId: args.user.id, detail: { tokenId: created.id, name: created.name, expiresAt: expiresAt?.toISOString() ?? null } }, args.meta);
+    await recordAudit(tx, { action: "token.created", actorUserId: args.user.id, detail: { tokenId: created.id, name: created.name, scopes, expiresAt: expiresAt?.toISOString() ?? null } }, args.meta);
     return created;
   });
   return { ...toDto(token), secret };
 }
 
 // GET /api/tokens
-export async function listApiTokens(user: SessionUser): Promise<ApiTokenDto[]> {
+export async function listApiTokens(user: Actor): Promise<ApiTokenDto[]> {
+  assertSession(user, "list API tokens");
   const tokens = await db().apiToken.findMany({ where: { userId: user.id }, orderBy: { createdAt: "desc" } });
   return tokens.map(toDto);
 }
 
 // DELETE /api/tokens/:id — stops working on its next use
-export async function revokeApiToken(args: { user: SessionUser; tokenId: string; meta: RequestMeta }): Promise<void> {
+export async function revokeApiToken(args: { user: Actor; tokenId: string; meta: RequestMeta }): Promise<void> {
+  assertSession(args.user, "revoke API tokens");
   await db().$transaction(async (tx) => {
-    const token = await tx.apiToken.findFirst({ where: { id: args.tokenId, userId: args.user.id } });
+    const token = isUuid(args.tokenId) ? await tx.apiToken.findFirst({ where: { id: args.tokenId, userId: args.user.id } }) : null;
     if (!token) throw new AppError("not_found", "No such API token.");
     const moved = await tx.apiToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: new Date() } });
     if (moved.count === 1) await recordAudit(tx, { action: "token.revoked", actorUserId: args.user.id, detail: { tokenId: token.id, name: token.name } }, args.meta);
@@ -62,7 +72,7 @@ export async function userForBearerToken(secret: string): Promise<SessionUser> {
   const token = await db().apiToken.findUnique({ where: { tokenHash: hashToken(secret) } });
   const now = Date.now();
   if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= now)) throw invalid;
-  const user = await getActiveUser(token.userId, token.id);
+  const user = await getActiveUser(token.userId, { id: token.id, scopes: token.scopes });
   if (!user) throw invalid;
   if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db().apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now) } });

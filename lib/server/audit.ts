@@ -1,6 +1,9 @@
 import "server-only";
 import type { Prisma } from "@/generated/prisma/client";
-import type { Tx } from "./db";
+import type { AdminAuditQuery } from "@/lib/validation/admin";
+import { assertAdmin, type Actor } from "./access";
+import { db, type Tx } from "./db";
+import { endOfDay } from "./upload-search";
 
 /** Where a request came from, as recorded with everything it was granted. */
 export interface RequestMeta {
@@ -12,6 +15,7 @@ export interface RequestMeta {
 
 export type AuditAction =
   | "user.created"
+  | "user.signed_in"
   | "upload.reserved"
   | "upload.signed"
   | "upload.completed"
@@ -48,4 +52,54 @@ export interface AuditEntry {
 /** Records one event; pass the transaction of the change it describes where there is one. */
 export async function recordAudit(tx: Tx, entry: AuditEntry, meta: RequestMeta): Promise<void> {
   await tx.auditEvent.create({ data: { ...entry, actorTokenId: meta.tokenId ?? null, ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) ?? null } });
+}
+
+// GET /api/admin/audit — newest first, keyset by id.
+export async function listAudit(actor: Actor, query: AdminAuditQuery) {
+  assertAdmin(actor);
+  const filters: Prisma.AuditEventWhereInput[] = [];
+  if (query.actor) {
+    if (query.actor.includes("@")) {
+      const actor = await db().user.findUnique({ where: { email: query.actor }, select: { id: true } });
+      filters.push({ actorUserId: actor?.id ?? "00000000-0000-0000-0000-000000000000" });
+    } else {
+      filters.push({ OR: [{ actorUserId: query.actor }, { actorTokenId: query.actor }] });
+    }
+  }
+  if (query.action) filters.push({ action: { startsWith: query.action } });
+  if (query.object) {
+    const isUuid = /^[0-9a-f-]{36}$/i.test(query.object);
+    filters.push(isUuid ? { OR: [{ uploadId: query.object }, { shareLinkId: query.object }] } : { key: { contains: query.object } });
+  }
+  if (query.from) filters.push({ createdAt: { gte: new Date(`${query.from}T00:00:00Z`) } });
+  if (query.to) filters.push({ createdAt: { lt: endOfDay(query.to) } });
+  if (query.cursor) filters.push({ id: { lt: BigInt(query.cursor) } });
+  const rows = await db().auditEvent.findMany({ where: { AND: filters }, orderBy: { id: "desc" }, take: query.limit + 1 });
+  const page = rows.slice(0, query.limit);
+  const actorIds = [...new Set(page.flatMap((e) => (e.actorUserId ? [e.actorUserId] : [])))];
+  const actors = new Map((await db().user.findMany({ where: { id: { in: actorIds } }, select: { id: true, email: true } })).map((u) => [u.id, u.email]));
+  return {
+    events: page.map((e) => ({
+      id: e.id.toString(),
+      action: e.action,
+      actorUserId: e.actorUserId,
+      actorEmail: e.actorUserId ? (actors.get(e.actorUserId) ?? null) : null,
+      actorTokenId: e.actorTokenId,
+      uploadId: e.uploadId,
+      shareLinkId: e.shareLinkId,
+      key: e.key,
+      detail: e.detail,
+      ip: e.ip,
+      userAgent: e.userAgent,
+      createdAt: e.createdAt.toISOString(),
+    })),
+    nextCursor: rows.length > query.limit ? (page.at(-1)?.id.toString() ?? null) : null,
+  };
+}
+
+/** Deletes audit rows older than AUDIT_RETENTION_DAYS; run hourly by each instance (idempotent). */
+export async function pruneAuditEvents(retentionDays: number): Promise<number> {
+  const cutoff = new Date(Date.now() - retentionDays * 86_400_000);
+  const { count } = await db().auditEvent.deleteMany({ where: { createdAt: { lt: cutoff } } });
+  return count;
 }

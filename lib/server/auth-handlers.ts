@@ -1,7 +1,22 @@
 import "server-only";
-import type { NextRequest } from "next/server";
+import { NextRequest } from "next/server";
 import { handlers } from "./auth";
+import { readBodyText } from "./body";
+import { toErrorResponse } from "./route";
+import { withSignInRefusals } from "./sign-in";
 
-// Wrapped so the lazily-configured Auth.js instance is only touched per request, never at build.
+// Auth.js's own endpoints, wrapped: bodies are read through the same cap as every other route, and
+// a sign-in refused for being locked out (429) or while the server is busy (503) answers with that
+// status and Retry-After instead of Auth.js's generic failure. The lazily-configured Auth.js
+// instance is only touched per request, never at build.
 export const GET = (req: NextRequest) => handlers.GET(req);
-export const POST = (req: NextRequest) => handlers.POST(req);
+
+export async function POST(req: NextRequest): Promise<Response> {
+  try {
+    const body = await readBodyText(req);
+    const capped = new NextRequest(req.url, { method: "POST", headers: req.headers, body });
+    return await withSignInRefusals(() => handlers.POST(capped));
+  } catch (error) {
+    return toErrorResponse(error);
+  }
+}

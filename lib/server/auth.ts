@@ -1,9 +1,11 @@
 import "server-only";
 import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
-import { credentialsSchema } from "@/lib/validation/users";
+import { AppError } from "@/lib/errors";
 import { env } from "./env";
-import { getActiveUser, verifyCredentials, type SessionUser } from "./users";
+import { requestMeta } from "./route";
+import { noteSignInRefusal, signInWithPassword } from "./sign-in";
+import { getActiveUser, type SessionUser } from "./users";
 
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
 
@@ -27,11 +29,18 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   providers: [
     Credentials({
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-      async authorize(raw) {
-        const parsed = credentialsSchema.safeParse(raw);
-        if (!parsed.success) return null;
-        const user = await verifyCredentials(parsed.data.email, parsed.data.password);
-        return user ? { id: user.id, email: user.email, name: user.name } : null;
+      async authorize(raw, request) {
+        try {
+          const user = await signInWithPassword(raw, requestMeta(request));
+          return user ? { id: user.id, email: user.email, name: user.name } : null;
+        } catch (error) {
+          // A lockout (429) or a busy server (503) is not a wrong password: the caller answers with it.
+          if (error instanceof AppError) {
+            noteSignInRefusal(error);
+            return null;
+          }
+          throw error;
+        }
       },
     }),
   ],

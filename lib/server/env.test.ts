@@ -26,10 +26,21 @@ describe("parseEnv", () => {
     expect(parseEnv({ ...minimal, S3_ENDPOINT: "https://r2.example.com", S3_FORCE_PATH_STYLE: "false" }).S3_FORCE_PATH_STYLE).toBe(false);
   });
 
-  it("parses lists and lower-cases types and admin emails", () => {
-    const env = parseEnv({ ...minimal, ALLOWED_CONTENT_TYPES: "Image/PNG, text/plain ,", ADMIN_EMAILS: "Boss@Example.com" });
+  it("parses lists and lower-cases types", () => {
+    const env = parseEnv({ ...minimal, ALLOWED_CONTENT_TYPES: "Image/PNG, text/plain ," });
     expect(env.ALLOWED_CONTENT_TYPES).toEqual(["image/png", "text/plain"]);
-    expect(env.ADMIN_EMAILS).toEqual(["boss@example.com"]);
+  });
+
+  it("refuses ADMIN_EMAILS, saying how admins are made now", () => {
+    expect(() => parseEnv({ ...minimal, ADMIN_EMAILS: "boss@example.com" })).toThrow(/ADMIN_EMAILS: is no longer supported.*npm run admin -- grant/);
+  });
+
+  it("requires the least-privilege keys in pairs, and both principals or neither", () => {
+    expect(() => parseEnv({ ...minimal, S3_UPLOAD_ACCESS_KEY_ID: "a" })).toThrow(/S3_UPLOAD_SECRET_ACCESS_KEY/);
+    expect(() => parseEnv({ ...minimal, S3_DOWNLOAD_SECRET_ACCESS_KEY: "a" })).toThrow(/S3_DOWNLOAD_SECRET_ACCESS_KEY/);
+    expect(() => parseEnv({ ...minimal, S3_UPLOAD_PRINCIPAL: "arn:aws:iam:::user/up" })).toThrow(/S3_DOWNLOAD_PRINCIPAL/);
+    expect(parseEnv({ ...minimal, TRUSTED_PROXY_HOPS: "0" }).TRUSTED_PROXY_HOPS).toBe(0);
+    expect(parseEnv(minimal).TRUSTED_PROXY_HOPS).toBe(1);
   });
 
   it("explains every problem at once, by variable name", () => {

@@ -39,6 +39,14 @@ const list = z.string().transform((v) =>
 );
 const seconds = (max: number) => z.coerce.number().int().min(1).max(max);
 
+/** Settings that only make sense in pairs. */
+const SET_TOGETHER = [
+  ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", " (to use the AWS default credential chain)"],
+  ["S3_UPLOAD_ACCESS_KEY_ID", "S3_UPLOAD_SECRET_ACCESS_KEY", ""],
+  ["S3_DOWNLOAD_ACCESS_KEY_ID", "S3_DOWNLOAD_SECRET_ACCESS_KEY", ""],
+  ["S3_UPLOAD_PRINCIPAL", "S3_DOWNLOAD_PRINCIPAL", " (for the bucket policy)"],
+] as const;
+
 const envSchema = z
   .object({
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
@@ -69,33 +77,37 @@ const envSchema = z
     SHARE_MAX_TTL_SECONDS: seconds(365 * 86_400).default(30 * 86_400),
     // Share redirects are followed at once; a minute covers slow clients without lingering.
     SHARE_DOWNLOAD_URL_TTL_SECONDS: seconds(3600).default(60),
-    ADMIN_EMAILS: list.default([]),
+    // Removed: emails are never verified, so listing one made whoever signed up first with it an
+    // admin. Refused at start with instructions (see the refine below).
+    ADMIN_EMAILS: z.string().optional(),
     QUOTA_BYTES: z.coerce.number().int().min(0).default(50 * GiB),
     QUOTA_FILES: z.coerce.number().int().min(0).default(10_000),
     RATE_LIMIT_RESERVE_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     RATE_LIMIT_SIGN_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     RATE_LIMIT_SHARE_DOWNLOAD_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     RATE_LIMIT_PASSWORD_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    // Sign-in attempts per account and per client address in 15 minutes; sign-ups per address an hour.
+    RATE_LIMIT_SIGN_IN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    RATE_LIMIT_SIGN_IN_PER_IP: z.coerce.number().int().min(1).default(50),
+    RATE_LIMIT_SIGN_UP_PER_IP: z.coerce.number().int().min(1).default(20),
+    // How many proxies in front of Valet append to X-Forwarded-For. The client's address is that many
+    // entries from the right (0: the TCP peer; X-Forwarded-For is ignored).
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
     // 0 turns the in-app reconciler off (run `npm run reconcile` from cron instead).
     RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(600),
     CORS_ALLOWED_ORIGINS: list.optional(),
   })
-  .refine((e) => (e.S3_ACCESS_KEY_ID === undefined) === (e.S3_SECRET_ACCESS_KEY === undefined), {
-    message: "set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (to use the AWS default credential chain)",
-    path: ["S3_SECRET_ACCESS_KEY"],
+  .refine((e) => e.ADMIN_EMAILS === undefined, {
+    message:
+      "is no longer supported: emails are not verified, so a listed address made whoever signed up with it first an admin. " +
+      "Grant admin on the server with `npm run admin -- grant <email>`, then remove ADMIN_EMAILS",
+    path: ["ADMIN_EMAILS"],
   })
-  .refine((e) => (e.S3_UPLOAD_ACCESS_KEY_ID === undefined) === (e.S3_UPLOAD_SECRET_ACCESS_KEY === undefined), {
-    message: "set both S3_UPLOAD_ACCESS_KEY_ID and S3_UPLOAD_SECRET_ACCESS_KEY, or neither",
-    path: ["S3_UPLOAD_SECRET_ACCESS_KEY"],
-  })
-  .refine((e) => (e.S3_DOWNLOAD_ACCESS_KEY_ID === undefined) === (e.S3_DOWNLOAD_SECRET_ACCESS_KEY === undefined), {
-    message: "set both S3_DOWNLOAD_ACCESS_KEY_ID and S3_DOWNLOAD_SECRET_ACCESS_KEY, or neither",
-    path: ["S3_DOWNLOAD_SECRET_ACCESS_KEY"],
-  })
-  .refine((e) => (e.S3_UPLOAD_PRINCIPAL === undefined) === (e.S3_DOWNLOAD_PRINCIPAL === undefined), {
-    message: "set both S3_UPLOAD_PRINCIPAL and S3_DOWNLOAD_PRINCIPAL (for the bucket policy), or neither",
-    path: ["S3_DOWNLOAD_PRINCIPAL"],
+  .superRefine((e, ctx) => {
+    for (const [a, b, why] of SET_TOGETHER) {
+      if ((e[a] === undefined) !== (e[b] === undefined)) ctx.addIssue({ code: "custom", message: `set both ${a} and ${b}, or neither${why}`, path: [b] });
+    }
   })
   .transform((e) => ({
     ...e,
@@ -103,7 +115,6 @@ const envSchema = z
     // Path-style addressing is what Ceph RGW, MinIO and s3rver expect; AWS prefers virtual hosts.
     S3_FORCE_PATH_STYLE: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
     ALLOWED_CONTENT_TYPES: (e.ALLOWED_CONTENT_TYPES ?? DEFAULT_ALLOWED_CONTENT_TYPES).map((t) => t.toLowerCase()),
-    ADMIN_EMAILS: e.ADMIN_EMAILS.map((m) => m.toLowerCase()),
     CORS_ALLOWED_ORIGINS: e.CORS_ALLOWED_ORIGINS ?? [new URL(e.APP_URL).origin],
   }));
 

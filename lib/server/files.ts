@@ -3,12 +3,12 @@ import type { Upload } from "@/generated/prisma/client";
 import type { FileDto } from "@/lib/dto";
 import { AppError } from "@/lib/errors";
 import { inlineContentType, isInlineSafe } from "@/lib/share-policy";
+import { assertAdmin, assertScope, isUuid, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
 import { normalizeEtag } from "./integrity";
 import { storage } from "./storage";
-import type { SessionUser } from "./users";
 
 // A file is an upload that storage confirmed: status READY.
 
@@ -26,7 +26,8 @@ export function toFileDto(u: Upload): FileDto {
 }
 
 // GET /api/files — newest first, keyset-paginated by (createdAt, id).
-export async function listFiles(args: { user: SessionUser; limit: number; cursor?: string }) {
+export async function listFiles(args: { user: Actor; limit: number; cursor?: string }) {
+  assertScope(args.user, "files:read");
   const rows = await db().upload.findMany({
     where: { ownerId: args.user.id, status: "READY" },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -37,10 +38,17 @@ export async function listFiles(args: { user: SessionUser; limit: number; cursor
   return { files: page.map(toFileDto), nextCursor: rows.length > args.limit ? (page.at(-1)?.id ?? null) : null };
 }
 
-export async function getFileForOwnerOrThrow(fileId: string, ownerId: string): Promise<Upload> {
-  const file = await db().upload.findFirst({ where: { id: fileId, ownerId, status: "READY" } });
+/** One of the actor's own READY files; anything else (someone else's, a malformed id) is 404. */
+export async function getOwnedFileOrThrow(actor: Actor, fileId: string): Promise<Upload> {
+  const file = isUuid(fileId) ? await db().upload.findFirst({ where: { id: fileId, ownerId: actor.id, status: "READY" } }) : null;
   if (!file) throw new AppError("not_found", "No such file.");
   return file;
+}
+
+// GET /api/files/:id
+export async function getFile(args: { user: Actor; fileId: string }): Promise<FileDto> {
+  assertScope(args.user, "files:read");
+  return toFileDto(await getOwnedFileOrThrow(args.user, args.fileId));
 }
 
 /**
@@ -74,8 +82,17 @@ export async function presignVerifiedDownload(file: Upload, args: { fileName?: s
 }
 
 // DELETE /api/files/:id
-export async function deleteFile(args: { user: SessionUser; fileId: string; meta: RequestMeta }): Promise<void> {
-  await removeFile(await getFileForOwnerOrThrow(args.fileId, args.user.id), args.user.id, args.meta);
+export async function deleteFile(args: { user: Actor; fileId: string; meta: RequestMeta }): Promise<void> {
+  assertScope(args.user, "files:write");
+  await removeFile(await getOwnedFileOrThrow(args.user, args.fileId), args.user.id, args.meta);
+}
+
+// DELETE /api/admin/files/:id — anyone's file, quarantined ones too
+export async function adminDeleteFile(args: { actor: Actor; fileId: string; meta: RequestMeta }): Promise<void> {
+  assertAdmin(args.actor);
+  const file = isUuid(args.fileId) ? await db().upload.findFirst({ where: { id: args.fileId, status: { in: ["READY", "QUARANTINED"] } } }) : null;
+  if (!file) throw new AppError("not_found", "No such file.");
+  await removeFile(file, args.actor.id, args.meta);
 }
 
 /** Object first: if storage is down, the file stays listed and intact. Its links die with it. */
@@ -93,8 +110,9 @@ export async function removeFile(file: Upload, actorUserId: string, meta: Reques
 
 // GET /api/files/:id/download[?inline=1] — a fresh GET for this one object. It lives
 // DOWNLOAD_URL_TTL_SECONDS so a video keeps seeking (Range requests) for a while.
-export async function createDownloadUrl(args: { user: SessionUser; fileId: string; inline: boolean; meta: RequestMeta }): Promise<string> {
-  const file = await getFileForOwnerOrThrow(args.fileId, args.user.id);
+export async function createDownloadUrl(args: { user: Actor; fileId: string; inline: boolean; meta: RequestMeta }): Promise<string> {
+  assertScope(args.user, "files:read");
+  const file = await getOwnedFileOrThrow(args.user, args.fileId);
   const expiresIn = env().DOWNLOAD_URL_TTL_SECONDS;
   // Only types that are safe to render are ever served inline; the rest stay attachments.
   const inline = args.inline && isInlineSafe(file.contentType);

@@ -1,6 +1,7 @@
 import "server-only";
 import pg from "pg";
 import type { Upload } from "@/generated/prisma/client";
+import { assertAdmin, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
@@ -159,7 +160,8 @@ async function sweepObjects(report: ReconcileReport, dryRun: boolean, fix: boole
 }
 
 /** The last run's counts, for the admin console. */
-export async function lastReconcileRun() {
+export async function lastReconcileRun(actor: Actor) {
+  assertAdmin(actor);
   const event = await db().auditEvent.findFirst({ where: { action: "reconciler.run" }, orderBy: { id: "desc" } });
   return event ? { at: event.createdAt.toISOString(), counts: event.detail as Record<string, number> } : null;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { AppError, ERROR_STATUS } from "@/lib/errors";
-import { toErrorResponse } from "./route";
+import { PEER_ADDRESS_HEADER } from "./peer-address";
+import { clientIp, toErrorResponse } from "./route";
 
 vi.mock("./auth", () => ({ currentUser: async () => null }));
 
@@ -34,5 +35,32 @@ describe("toErrorResponse", () => {
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: { code: "internal", message: "Something went wrong on our side. It has been logged." } });
     spy.mockRestore();
+  });
+});
+
+describe("clientIp", () => {
+  const headers = (forwarded: string | null, peer: string | null) => {
+    const h = new Headers();
+    if (forwarded !== null) h.set("x-forwarded-for", forwarded);
+    if (peer !== null) h.set(PEER_ADDRESS_HEADER, peer);
+    return h;
+  };
+
+  it("behind one proxy, takes the address it appended; whatever the client wrote to its left cannot choose", () => {
+    expect(clientIp(headers("203.0.113.7", "10.0.0.2"), 1)).toBe("203.0.113.7");
+    expect(clientIp(headers("1.1.1.1, 2.2.2.2, 203.0.113.7", "10.0.0.2"), 1)).toBe("203.0.113.7");
+  });
+
+  it("behind two proxies, takes the entry the outer one appended", () => {
+    expect(clientIp(headers("6.6.6.6, 203.0.113.7, 198.51.100.1", "10.0.0.2"), 2)).toBe("203.0.113.7");
+  });
+
+  it("with no trusted proxy, ignores X-Forwarded-For and takes the TCP peer", () => {
+    expect(clientIp(headers("6.6.6.6", "192.0.2.55"), 0)).toBe("192.0.2.55");
+    expect(clientIp(headers(null, "192.0.2.55"), 0)).toBe("192.0.2.55");
+  });
+
+  it("with fewer entries than hops, takes the leftmost", () => {
+    expect(clientIp(headers(null, "192.0.2.55"), 2)).toBe("192.0.2.55");
   });
 });

@@ -3,7 +3,10 @@ import { NextResponse, type NextRequest } from "next/server";
 import { ZodError, type z } from "zod";
 import { Prisma } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
+import { assertAdmin, isUuid } from "./access";
 import type { RequestMeta } from "./audit";
+import { mediaType, readBodyText } from "./body";
+import { PEER_ADDRESS_HEADER } from "./peer-address";
 import { userForBearerToken } from "./api-tokens";
 import { currentUser } from "./auth";
 import { env } from "./env";
@@ -11,9 +14,6 @@ import type { SessionUser } from "./users";
 
 // Every API route goes through one of these wrappers: session, params, JSON parsing and the
 // error table live here so that handlers stay a few lines long.
-
-/** JSON bodies are small (a sign batch of 100 requests is ~20 KiB); anything bigger is refused. */
-const MAX_JSON_BODY_BYTES = 256 * 1024;
 
 interface Context<P> {
   req: NextRequest;
@@ -43,9 +43,10 @@ export function withUser<P = Record<string, never>>(handler: Handler<Context<P> 
   });
 }
 
+/** A fence in front of the admin API; the admin data functions check again themselves. */
 export function withAdmin<P = Record<string, never>>(handler: Handler<Context<P> & { user: SessionUser }>) {
   return withUser<P>(async (ctx) => {
-    if (ctx.user.role !== "ADMIN") throw new AppError("forbidden", "Only administrators can do this.");
+    assertAdmin(ctx.user);
     return handler(ctx);
   });
 }
@@ -65,13 +66,10 @@ async function authenticate(req: NextRequest): Promise<SessionUser> {
 
 export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S): Promise<z.infer<S>> {
   // Only JSON: a form (text/plain, urlencoded, multipart) that happens to carry JSON is refused.
-  if (normalizeMediaType(req.headers.get("content-type")) !== "application/json") {
+  if (mediaType(req.headers.get("content-type")) !== "application/json") {
     throw new AppError("unsupported_media_type", "Send the request body as JSON, with Content-Type: application/json.");
   }
-  const declared = Number(req.headers.get("content-length") ?? 0);
-  if (declared > MAX_JSON_BODY_BYTES) throw new AppError("body_too_large", `Request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`);
-  const text = await req.text();
-  if (text.length > MAX_JSON_BODY_BYTES) throw new AppError("body_too_large", `Request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`);
+  const text = await readBodyText(req);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -81,18 +79,16 @@ export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S)
   return schema.parse(body);
 }
 
-const normalizeMediaType = (value: string | null) => (value ?? "").split(";")[0]!.trim().toLowerCase();
-
 export function json(data: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return NextResponse.json(data, { status, headers: { "cache-control": "no-store", ...headers } });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const noContent = (): Response => new Response(null, { status: 204 });
 
 /** Every `[id]` in the API is a UUID: anything else names nothing (404, before any query). */
 function assertIdParam(params: unknown): void {
   const id = (params as { id?: unknown } | null | undefined)?.id;
-  if (typeof id === "string" && !UUID.test(id)) throw new AppError("not_found", "Nothing here has that id.");
+  if (typeof id === "string" && !isUuid(id)) throw new AppError("not_found", "Nothing here has that id.");
 }
 
 /**
@@ -107,18 +103,25 @@ function assertSameOrigin(req: NextRequest): void {
   }
 }
 
-/**
- * The client's address: the last entry of X-Forwarded-For, which is the address the nearest
- * proxy saw (nginx's $proxy_add_x_forwarded_for and load balancers append it). With no proxy in
- * front, Next sets the header to the socket's address unless the client sent one itself, so
- * per-IP limits assume a proxy that appends (see README); per-user limits hold regardless.
- */
-export function requestMeta(req: NextRequest): RequestMeta {
+export function requestMeta(req: Request): RequestMeta {
   return { ip: clientIp(req.headers), userAgent: req.headers.get("user-agent") };
 }
 
-export function clientIp(headers: Headers): string | null {
-  return headers.get("x-forwarded-for")?.split(",").at(-1)?.trim() || null;
+/**
+ * The client's address, for per-address limits and the audit log. Each of TRUSTED_PROXY_HOPS
+ * proxies in front of Valet appends the address it saw to X-Forwarded-For, so the client is that
+ * many entries from the right of [X-Forwarded-For…, TCP peer]: with 1 (a reverse proxy, the README's
+ * deployment) the last X-Forwarded-For entry; with 0 the TCP peer, whatever a client sends. What a
+ * client writes further left can never pick its own identity.
+ */
+export function clientIp(headers: Headers, hops = env().TRUSTED_PROXY_HOPS): string | null {
+  const forwarded = (headers.get("x-forwarded-for") ?? "").split(",").map((a) => a.trim()).filter(Boolean);
+  const peer = headers.get(PEER_ADDRESS_HEADER);
+  const fromRight = (chain: string[], n: number) => chain[Math.max(0, chain.length - 1 - n)] ?? null;
+  if (peer) return fromRight([...forwarded, peer], hops);
+  // No peer (a request taken while the server was still starting): Next has put the socket's
+  // address into X-Forwarded-For when the client sent none, which is the best left to go on.
+  return fromRight(forwarded, Math.max(0, hops - 1));
 }
 
 export function toErrorResponse(error: unknown): Response {

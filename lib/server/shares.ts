@@ -1,5 +1,4 @@
 import "server-only";
-import { hash, verify } from "@node-rs/argon2";
 import { randomUUID } from "node:crypto";
 import { Prisma, type ShareLink, type Upload, type User } from "@/generated/prisma/client";
 import type { ShareDto } from "@/lib/dto";
@@ -18,13 +17,15 @@ import type { CreateShareInput } from "@/lib/validation/shares";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
-import { getFileForOwnerOrThrow, presignVerifiedDownload } from "./files";
+import { assertAdmin, assertScope, isUuid, type Actor } from "./access";
+import { getOwnedFileOrThrow, presignVerifiedDownload } from "./files";
+import { hashPassword, verifyPassword } from "./passwords";
+import { shareErrorPage } from "./share-error-page";
 import { generateShareToken, hashShareToken, isWellFormedShareToken } from "./share-token";
 import { enforceRateLimit } from "./rate-limit";
 
 // Timestamps are stored as UTC without a zone (Prisma's convention); compare against UTC.
 const NOW_UTC = Prisma.sql`(now() AT TIME ZONE 'UTC')`;
-import type { SessionUser } from "./users";
 
 
 export function toShareDto(link: ShareLink, now = new Date()): ShareDto {
@@ -40,14 +41,15 @@ export function toShareDto(link: ShareLink, now = new Date()): ShareDto {
 }
 
 // POST /api/files/:id/shares — the token is returned once, inside the URL, and never stored.
-export async function createShareLink(args: { user: SessionUser; fileId: string; input: CreateShareInput; meta: RequestMeta }) {
+export async function createShareLink(args: { user: Actor; fileId: string; input: CreateShareInput; meta: RequestMeta }) {
   const { user, fileId, input, meta } = args;
-  const upload = await db().upload.findFirst({ where: { id: fileId, ownerId: user.id } });
+  assertScope(user, "shares:write");
+  const upload = isUuid(fileId) ? await db().upload.findFirst({ where: { id: fileId, ownerId: user.id } }) : null;
   if (!upload || upload.status === "DELETED") throw new AppError("not_found", "No such file.");
   if (upload.status !== "READY") throw new AppError("invalid_state", "Only finished, verified files can be shared.");
   const expiresAt = shareExpiry(new Date(), input.expiresInSeconds, env().SHARE_MAX_TTL_SECONDS);
   const token = generateShareToken();
-  const passwordHash = input.password === undefined ? null : await hash(input.password);
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
   const link = await db().$transaction(async (tx) => {
     const created = await tx.shareLink.create({
       data: { id: randomUUID(), uploadId: upload.id, createdById: user.id, tokenHash: hashShareToken(token), expiresAt, maxDownloads: input.maxDownloads ?? null, passwordHash },
@@ -60,22 +62,39 @@ export async function createShareLink(args: { user: SessionUser; fileId: string;
 }
 
 // GET /api/files/:id/shares
-export async function listShareLinks(args: { user: SessionUser; fileId: string }): Promise<ShareDto[]> {
-  const file = await getFileForOwnerOrThrow(args.fileId, args.user.id);
+export async function listShareLinks(args: { user: Actor; fileId: string }): Promise<ShareDto[]> {
+  assertScope(args.user, "files:read");
+  const file = await getOwnedFileOrThrow(args.user, args.fileId);
   const links = await db().shareLink.findMany({ where: { uploadId: file.id }, orderBy: { createdAt: "desc" } });
   const now = new Date();
   return links.map((l) => toShareDto(l, now));
 }
 
 // DELETE /api/shares/:id — idempotent; only the file's owner may revoke.
-export async function revokeShareLink(args: { user: SessionUser; shareId: string; meta: RequestMeta }): Promise<void> {
-  const link = await db().shareLink.findFirst({ where: { id: args.shareId, upload: { ownerId: args.user.id } }, include: { upload: true } });
+export async function revokeShareLink(args: { user: Actor; shareId: string; meta: RequestMeta }): Promise<void> {
+  assertScope(args.user, "shares:write");
+  const link = isUuid(args.shareId) ? await db().shareLink.findFirst({ where: { id: args.shareId, upload: { ownerId: args.user.id } }, include: { upload: true } }) : null;
   if (!link) throw new AppError("not_found", "No such share link.");
   await db().$transaction(async (tx) => {
     const moved = await tx.shareLink.updateMany({ where: { id: link.id, revokedAt: null }, data: { revokedAt: new Date() } });
     if (moved.count === 1) {
       await recordAudit(tx, { action: "share.revoked", actorUserId: args.user.id, uploadId: link.uploadId, shareLinkId: link.id, key: link.upload.key }, args.meta);
     }
+  });
+}
+
+// POST /api/admin/files/:id/revoke-shares — every live link to anyone's file
+export async function adminRevokeShares(args: { actor: Actor; fileId: string; meta: RequestMeta }): Promise<number> {
+  assertAdmin(args.actor);
+  const file = isUuid(args.fileId) ? await db().upload.findUnique({ where: { id: args.fileId } }) : null;
+  if (!file) throw new AppError("not_found", "No such file.");
+  return db().$transaction(async (tx) => {
+    const live = await tx.shareLink.findMany({ where: { uploadId: file.id, revokedAt: null }, select: { id: true } });
+    await tx.shareLink.updateMany({ where: { id: { in: live.map((l) => l.id) } }, data: { revokedAt: new Date() } });
+    for (const link of live) {
+      await recordAudit(tx, { action: "share.revoked", actorUserId: args.actor.id, uploadId: file.id, shareLinkId: link.id, key: file.key }, args.meta);
+    }
+    return live.length;
   });
 }
 
@@ -96,6 +115,19 @@ export async function resolveShareLink(token: string): Promise<ResolvedShare | n
   return { link: rest, file, owner, status };
 }
 
+/**
+ * For the share page: null while the link works; otherwise the small page that says only that it
+ * does not (404 for an unknown token, 410 for an expired, used-up or revoked link, a deleted or
+ * quarantined file, a disabled sharer) and nothing about the file.
+ */
+export async function deadLinkPage(token: string): Promise<Response | null> {
+  const resolved = await resolveShareLink(token);
+  if (resolved?.status === "active") return null;
+  return shareErrorPage(resolved ? goneError(resolved.status) : unknownLink(), token);
+}
+
+const unknownLink = () => new AppError("not_found", "There is no share link at this address. Check that you copied all of it.");
+
 const GONE_CODES: Record<Exclude<ShareStatus, "active">, ErrorCode> = { expired: "link_expired", used_up: "link_used_up", revoked: "link_revoked" };
 
 function goneError(status: Exclude<ShareStatus, "active">): AppError {
@@ -106,7 +138,7 @@ function goneError(status: Exclude<ShareStatus, "active">): AppError {
 // the download atomically and hands out a GET that lives SHARE_DOWNLOAD_URL_TTL_SECONDS.
 export async function downloadViaShareLink(args: { token: string; password?: string; meta: RequestMeta }): Promise<string> {
   const resolved = await resolveShareLink(args.token);
-  if (!resolved) throw new AppError("not_found", "There is no share link at this address. Check that you copied all of it.");
+  if (!resolved) throw unknownLink();
   const { link, file } = resolved;
   if (resolved.status !== "active") throw goneError(resolved.status);
   await enforceRateLimit("share_download", { ip: args.meta.ip });
@@ -129,20 +161,31 @@ export async function downloadViaShareLink(args: { token: string; password?: str
   return url;
 }
 
+/**
+ * At most PASSWORD_MAX_FAILURES password checks per link per window, whatever the concurrency: the
+ * attempt is counted (one atomic UPDATE) before the password is checked, and a right password
+ * gives its count back. The window restarts once it is over.
+ */
 async function checkPassword(link: ShareLink, password: string | undefined, meta: RequestMeta): Promise<void> {
-  const retryAfter = passwordRetryAfter(link, new Date());
+  if (!password) throw new AppError("password_required", "This link is protected by a password. Enter it to download.");
+  await enforceRateLimit("password", { ip: meta.ip });
+  const isNewWindow = Prisma.sql`"failureWindowFrom" IS NULL OR "failureWindowFrom" < ${NOW_UTC} - make_interval(secs => ${PASSWORD_FAILURE_WINDOW_SECONDS})`;
+  const [counted] = await db().$queryRaw<Array<{ passwordFailures: number; failureWindowFrom: Date }>>`
+    UPDATE "ShareLink" SET
+      "passwordFailures" = CASE WHEN ${isNewWindow} THEN 1 ELSE "passwordFailures" + 1 END,
+      "failureWindowFrom" = CASE WHEN ${isNewWindow} THEN ${NOW_UTC} ELSE "failureWindowFrom" END
+    WHERE id = ${link.id}::uuid
+    RETURNING "passwordFailures", "failureWindowFrom"`;
+  if (!counted) throw new AppError("not_found", "There is no share link at this address. Check that you copied all of it.");
+  // This attempt is number `passwordFailures`: beyond the allowance it is refused unchecked.
+  const retryAfter = passwordRetryAfter({ passwordFailures: counted.passwordFailures - 1, failureWindowFrom: counted.failureWindowFrom }, new Date());
   if (retryAfter > 0) {
     throw new AppError("rate_limited", `Too many wrong passwords for this link. Try again in ${Math.ceil(retryAfter / 60)} minute(s).`, { retryAfterSeconds: retryAfter });
   }
-  if (!password) throw new AppError("password_required", "This link is protected by a password. Enter it to download.");
-  await enforceRateLimit("password", { ip: meta.ip });
-  if (await verify(link.passwordHash!, password)) return;
-  // Count the failure in a window that restarts once it is over; atomic, so parallel guesses count too.
-  await db().$executeRaw`
-    UPDATE "ShareLink" SET
-      "passwordFailures" = CASE WHEN "failureWindowFrom" IS NULL OR "failureWindowFrom" < ${NOW_UTC} - make_interval(secs => ${PASSWORD_FAILURE_WINDOW_SECONDS}) THEN 1 ELSE "passwordFailures" + 1 END,
-      "failureWindowFrom" = CASE WHEN "failureWindowFrom" IS NULL OR "failureWindowFrom" < ${NOW_UTC} - make_interval(secs => ${PASSWORD_FAILURE_WINDOW_SECONDS}) THEN ${NOW_UTC} ELSE "failureWindowFrom" END
-    WHERE id = ${link.id}::uuid`;
+  if (await verifyPassword(link.passwordHash!, password)) {
+    await db().$executeRaw`UPDATE "ShareLink" SET "passwordFailures" = GREATEST("passwordFailures" - 1, 0) WHERE id = ${link.id}::uuid`;
+    return;
+  }
   await recordAudit(db(), { action: "share.password_failed", actorUserId: null, uploadId: link.uploadId, shareLinkId: link.id }, meta);
   throw new AppError("wrong_password", "That password is not right. Check it and try again.");
 }

@@ -1,8 +1,9 @@
 import "server-only";
-import { pruneAuditEvents } from "./admin";
+import { pruneAuditEvents } from "./audit";
 import { ConfigError, env } from "./env";
 import { pruneRateLimits } from "./rate-limit";
 import { reconcile } from "./reconciler";
+import { issueSetupToken } from "./setup";
 import { OBJECT_PREFIX, storage } from "./storage";
 
 /** How often each instance prunes old audit rows and rate-limit windows (idempotent, so racing instances are harmless). */
@@ -34,6 +35,16 @@ export async function startServer(): Promise<void> {
       "WARNING: S3_UPLOAD_ACCESS_KEY_ID/S3_DOWNLOAD_ACCESS_KEY_ID are not both set, so the main storage key signs the URLs browsers get. " +
         "Storage then acts on headers a URL does not sign with the main key's rights: e.g. x-amz-copy-source on an upload URL is not refused by storage " +
         "(completion still rejects what it did not sign). Give Valet a write-only upload key and a read-only download key (README: Storage keys).",
+    );
+  }
+  const setupToken = await issueSetupToken().catch((error: unknown) => {
+    console.warn(`Could not check for an administrator (${(error as Error).message}); restart once the database answers to get a setup token.`);
+    return null;
+  });
+  if (setupToken) {
+    console.log(
+      `\nValet has no administrator yet. Sign up, then open ${config.APP_ORIGIN}/setup?token=${setupToken} to become it ` +
+        `(valid for 24 hours, once). Or, on the server: npm run admin -- grant <email>\n`,
     );
   }
   const housekeeping = async () => {

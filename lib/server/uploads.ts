@@ -6,18 +6,18 @@ import { sanitizeFileName } from "@/lib/sanitize-name";
 import { authorizeSignRequest, type AuthorizedOperation, type SignableUpload } from "@/lib/sign-request";
 import { contentMismatch } from "@/lib/content-check";
 import { formatBytes } from "@/lib/format";
-import { quotaRefusal, type Quota, type Usage } from "@/lib/limits";
 import { planUpload } from "@/lib/upload-policy";
 import type { CreateUploadInput, PresignableRequest, SignBody } from "@/lib/validation/uploads";
+import { assertAdmin, assertScope, isUuid, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { detectContent, SNIFF_BYTES } from "./content-sniff";
-import { db, type Tx } from "./db";
+import { db } from "./db";
 import { toFileDto, type FileDto } from "./files";
 import { env } from "./env";
 import { expectedEtag, normalizeEtag } from "./integrity";
+import { assertRoomFor } from "./quota";
 import { enforceRateLimit } from "./rate-limit";
 import { storage, type PresignedRequest, type StoredObject } from "./storage";
-import type { SessionUser } from "./users";
 
 /**
  * How long a reservation accepts sign requests. Each URL lives UPLOAD_URL_TTL_SECONDS at most;
@@ -65,8 +65,9 @@ export function normalizeContentType(type: string | undefined): string {
 }
 
 // POST /api/uploads
-export async function createUpload(args: { user: SessionUser; input: CreateUploadInput; meta: RequestMeta }): Promise<UploadDto> {
+export async function createUpload(args: { user: Actor; input: CreateUploadInput; meta: RequestMeta }): Promise<UploadDto> {
   const { user, input, meta } = args;
+  assertScope(user, "files:write");
   const config = env();
   const type = normalizeContentType(input.type) || "application/octet-stream";
   if (!config.ALLOWED_CONTENT_TYPES.includes(type)) {
@@ -82,12 +83,7 @@ export async function createUpload(args: { user: SessionUser; input: CreateUploa
   const id = randomUUID();
   const name = sanitizeFileName(input.name);
   const upload = await db().$transaction(async (tx) => {
-    // Locking the owner's row serialises their reservations, so concurrent ones cannot
-    // each see room for themselves and together overshoot the quota.
-    const [owner] = await tx.$queryRaw<Array<{ quotaBytes: bigint | null; quotaFiles: number | null }>>`
-      SELECT "quotaBytes", "quotaFiles" FROM "User" WHERE id = ${user.id}::uuid FOR UPDATE`;
-    const refusal = quotaRefusal(await usageOf(tx, user.id), effectiveQuota(owner ?? { quotaBytes: null, quotaFiles: null }), input.size);
-    if (refusal) throw new AppError("quota_exceeded", refusal);
+    await assertRoomFor(tx, user.id, input.size);
     const row = await tx.upload.create({
       data: {
         id,
@@ -108,27 +104,14 @@ export async function createUpload(args: { user: SessionUser; input: CreateUploa
   return toUploadDto(upload);
 }
 
-export function effectiveQuota(user: { quotaBytes: bigint | null; quotaFiles: number | null }): Quota {
-  return { bytes: user.quotaBytes === null ? env().QUOTA_BYTES : Number(user.quotaBytes), files: user.quotaFiles ?? env().QUOTA_FILES };
-}
-
-/** What counts against a quota: READY files and reservations that can still be used. */
-export async function usageOf(tx: Tx, ownerId: string): Promise<Usage> {
-  const usage = await tx.upload.aggregate({
-    where: { ownerId, OR: [{ status: "READY" }, { status: "PENDING", expiresAt: { gt: new Date() } }] },
-    _sum: { size: true },
-    _count: { _all: true },
-  });
-  return { bytes: Number(usage._sum.size ?? 0), files: usage._count._all };
-}
-
 // GET /api/uploads/:id
-export async function getUpload(args: { user: SessionUser; uploadId: string }): Promise<UploadDto> {
+export async function getUpload(args: { user: Actor; uploadId: string }): Promise<UploadDto> {
+  assertScope(args.user, "files:read");
   return toUploadDto(await getUploadForOwnerOrThrow(args.uploadId, args.user.id));
 }
 
 async function getUploadForOwnerOrThrow(uploadId: string, ownerId: string): Promise<Upload> {
-  const upload = await db().upload.findFirst({ where: { id: uploadId, ownerId } });
+  const upload = isUuid(uploadId) ? await db().upload.findFirst({ where: { id: uploadId, ownerId } }) : null;
   if (!upload) throw new AppError("not_found", "No such upload.");
   return upload;
 }
@@ -140,8 +123,9 @@ function toSignable(u: Upload): SignableUpload {
 export type SignResult = { url: string; key: string; headers?: Record<string, string>; expiresAt: string };
 
 // POST /api/uploads/:id/sign — one request, or a batch of up to MAX_SIGN_BATCH.
-export async function signUploadRequests(args: { user: SessionUser; uploadId: string; body: SignBody; meta: RequestMeta }) {
+export async function signUploadRequests(args: { user: Actor; uploadId: string; body: SignBody; meta: RequestMeta }) {
   const { user, uploadId, body, meta } = args;
+  assertScope(user, "files:write");
   const requests: PresignableRequest[] = "requests" in body ? body.requests : [body];
   let upload = await getUploadForOwnerOrThrow(uploadId, user.id);
   await enforceRateLimit("sign", { userId: user.id, ip: meta.ip });
@@ -230,8 +214,9 @@ async function pinMultipartUploadId(upload: Upload, s3UploadId: string): Promise
 }
 
 // POST /api/uploads/:id/complete — trust nothing the browser says: look at what landed.
-export async function completeUpload(args: { user: SessionUser; uploadId: string; meta: RequestMeta }): Promise<FileDto> {
+export async function completeUpload(args: { user: Actor; uploadId: string; meta: RequestMeta }): Promise<FileDto> {
   const { user, uploadId, meta } = args;
+  assertScope(user, "files:write");
   const upload = await getUploadForOwnerOrThrow(uploadId, user.id);
   if (upload.status === "READY") return toFileDto(upload);
   if (upload.status === "REJECTED" || upload.status === "QUARANTINED") throw settledError(upload);
@@ -300,13 +285,24 @@ function verificationFailure(upload: Upload, stored: StoredObject, digests: Arra
 }
 
 // DELETE /api/uploads/:id — cancel a pending upload, in storage too.
-export async function abortUpload(args: { user: SessionUser; uploadId: string; meta: RequestMeta }): Promise<void> {
+export async function abortUpload(args: { user: Actor; uploadId: string; meta: RequestMeta }): Promise<void> {
+  assertScope(args.user, "files:write");
   const upload = await getUploadForOwnerOrThrow(args.uploadId, args.user.id);
   if (upload.status === "ABORTED") return;
   if (upload.status !== "PENDING") {
     throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}; delete the file instead.`);
   }
   await abortPendingUpload(upload, args.user.id, args.meta);
+}
+
+// DELETE /api/admin/uploads/:id — anyone's pending upload, in storage too
+export async function adminAbortUpload(args: { actor: Actor; uploadId: string; meta: RequestMeta }): Promise<void> {
+  assertAdmin(args.actor);
+  const upload = isUuid(args.uploadId) ? await db().upload.findUnique({ where: { id: args.uploadId } }) : null;
+  if (!upload) throw new AppError("not_found", "No such upload.");
+  if (upload.status === "ABORTED") return;
+  if (upload.status !== "PENDING") throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}, not pending.`);
+  await abortPendingUpload(upload, args.actor.id, args.meta);
 }
 
 export async function abortPendingUpload(upload: Upload, actorUserId: string, meta: RequestMeta): Promise<void> {

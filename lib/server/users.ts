@@ -1,47 +1,46 @@
 import "server-only";
-import { hash, verify } from "@node-rs/argon2";
 import { randomUUID } from "node:crypto";
-import { Prisma, type User } from "@/generated/prisma/client";
+import { Prisma, type PrismaClient, type User } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
+import { DEFAULT_TOKEN_SCOPES, isScope, TOKEN_SCOPES, type Scope } from "@/lib/scopes";
 import type { z } from "zod";
+import type { UpdateUserInput } from "@/lib/validation/admin";
 import type { signUpSchema } from "@/lib/validation/users";
+import { assertAdmin, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
+import { decodeCursor, encodeCursor } from "./cursor";
 import { db } from "./db";
-import { env } from "./env";
+import { hashPassword } from "./passwords";
+import { effectiveQuota, usageOf } from "./quota";
+import { enforceRateLimit } from "./rate-limit";
+import { abortPendingUpload } from "./uploads";
 
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string | null;
-  /** Effective role: ADMIN in the database, or listed in ADMIN_EMAILS. */
-  role: "USER" | "ADMIN";
-  /** Set when the request authenticated with a personal API token. */
-  tokenId?: string;
-}
+// Accounts: sign-up, the acting user of each request, and what administrators do with accounts.
+// Nobody becomes an administrator by signing up: an operator grants it on the server
+// (`npm run admin -- grant <email>`), or, on a fresh install, the holder of the one-time setup
+// token printed in the server log claims it (setup.ts).
+
+/** The acting user of a request (see access.ts). */
+export type SessionUser = Actor;
 
 /** Activity is recorded at most this often per user, so reads don't all become writes. */
 const LAST_ACTIVE_RESOLUTION_MS = 60_000;
-// Serialises sign-ups just long enough to know whether this one is the very first account.
-const FIRST_USER_LOCK_ID = 7_411_202_612;
 
-// Compared against when the email is unknown, so a wrong email costs as long as a wrong password.
-const DUMMY_HASH_PROMISE = hash("valet-timing-equaliser");
-
-export function toSessionUser(user: Pick<User, "id" | "email" | "name" | "role">, tokenId?: string): SessionUser {
-  const role = user.role === "ADMIN" || env().ADMIN_EMAILS.includes(user.email) ? "ADMIN" : "USER";
-  return { id: user.id, email: user.email, name: user.name, role, ...(tokenId ? { tokenId } : {}) };
+/** A session may do all its role allows; a token what it was given, within that. */
+export function toSessionUser(user: Pick<User, "id" | "email" | "name" | "role">, token?: { id: string; scopes: string[] }): SessionUser {
+  const allowed: Scope[] = user.role === "ADMIN" ? [...TOKEN_SCOPES] : DEFAULT_TOKEN_SCOPES;
+  const scopes = token ? allowed.filter((s) => token.scopes.filter(isScope).includes(s)) : allowed;
+  return { id: user.id, email: user.email, name: user.name, role: user.role, scopes, ...(token ? { tokenId: token.id } : {}) };
 }
 
+// POST /api/users — every new account is an ordinary user.
 export async function createUser(input: z.infer<typeof signUpSchema>, meta: RequestMeta): Promise<SessionUser> {
-  const passwordHash = await hash(input.password);
+  await enforceRateLimit("sign_up", { ip: meta.ip });
+  const passwordHash = await hashPassword(input.password);
   try {
     return await db().$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK_ID})`;
-      // The first account on an empty database administers it.
-      const isFirst = (await tx.user.count()) === 0;
-      const role = isFirst || env().ADMIN_EMAILS.includes(input.email) ? "ADMIN" : "USER";
-      const user = await tx.user.create({ data: { id: randomUUID(), email: input.email, name: input.name || null, passwordHash, role } });
-      await recordAudit(tx, { action: "user.created", actorUserId: user.id, detail: { role, isFirst } }, meta);
+      const user = await tx.user.create({ data: { id: randomUUID(), email: input.email, name: input.name || null, passwordHash } });
+      await recordAudit(tx, { action: "user.created", actorUserId: user.id, detail: { role: user.role } }, meta);
       return toSessionUser(user);
     });
   } catch (error) {
@@ -52,24 +51,127 @@ export async function createUser(input: z.infer<typeof signUpSchema>, meta: Requ
   }
 }
 
-/** Returns the user for a correct email + password, otherwise null (never says which was wrong). */
-export async function verifyCredentials(email: string, password: string): Promise<SessionUser | null> {
-  const user = await db().user.findUnique({ where: { email } });
-  if (!user) {
-    await verify(await DUMMY_HASH_PROMISE, password);
-    return null;
-  }
-  if (!(await verify(user.passwordHash, password)) || user.disabledAt !== null) return null;
-  return toSessionUser(user);
-}
-
 /** The active (not disabled) user with this id, with their activity noted. */
-export async function getActiveUser(id: string, tokenId?: string): Promise<SessionUser | null> {
+export async function getActiveUser(id: string, token?: { id: string; scopes: string[] }): Promise<SessionUser | null> {
   const user = await db().user.findUnique({ where: { id } });
   if (!user || user.disabledAt !== null) return null;
   const now = Date.now();
   if (!user.lastActiveAt || now - user.lastActiveAt.getTime() > LAST_ACTIVE_RESOLUTION_MS) {
     await db().user.update({ where: { id }, data: { lastActiveAt: new Date(now) } });
   }
-  return toSessionUser(user, tokenId);
+  return toSessionUser(user, token);
+}
+
+interface UserUsageRow {
+  id: string;
+  email: string;
+  name: string | null;
+  role: "USER" | "ADMIN";
+  createdAt: Date;
+  disabledAt: Date | null;
+  lastActiveAt: Date | null;
+  quotaBytes: bigint | null;
+  quotaFiles: number | null;
+  files: bigint;
+  bytes: bigint | null;
+  pendingFiles: bigint;
+  pendingBytes: bigint | null;
+}
+
+// GET /api/admin/users — usage against quota, newest accounts first.
+export async function listUsers(actor: Actor, query: { q?: string; limit: number; cursor?: string }) {
+  assertAdmin(actor);
+  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+  const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const rows = await db().$queryRaw<UserUsageRow[]>`
+    SELECT u.id, u.email, u.name, u.role, u."createdAt", u."disabledAt", u."lastActiveAt", u."quotaBytes", u."quotaFiles",
+      COUNT(f.id) FILTER (WHERE f.status = 'READY') AS files,
+      SUM(f.size) FILTER (WHERE f.status = 'READY') AS bytes,
+      COUNT(f.id) FILTER (WHERE f.status = 'PENDING' AND f."expiresAt" > (now() AT TIME ZONE 'UTC')) AS "pendingFiles",
+      SUM(f.size) FILTER (WHERE f.status = 'PENDING' AND f."expiresAt" > (now() AT TIME ZONE 'UTC')) AS "pendingBytes"
+    FROM "User" u LEFT JOIN "Upload" f ON f."ownerId" = u.id
+    WHERE (${pattern}::text IS NULL OR u.email ILIKE ${pattern} OR u.name ILIKE ${pattern})
+      AND (${cursor?.value ?? null}::timestamp IS NULL OR (u."createdAt", u.id) < (${cursor?.value ?? null}::timestamp, ${cursor?.id ?? null}::uuid))
+    GROUP BY u.id
+    ORDER BY u."createdAt" DESC, u.id DESC
+    LIMIT ${query.limit + 1}`;
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    users: page.map((u) => {
+      const quota = effectiveQuota(u);
+      return {
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        role: u.role,
+        createdAt: u.createdAt.toISOString(),
+        disabled: u.disabledAt !== null,
+        lastActiveAt: u.lastActiveAt?.toISOString() ?? null,
+        files: Number(u.files),
+        bytes: Number(u.bytes ?? 0),
+        pendingFiles: Number(u.pendingFiles),
+        pendingBytes: Number(u.pendingBytes ?? 0),
+        quotaBytes: quota.bytes,
+        quotaFiles: quota.files,
+        hasCustomQuota: u.quotaBytes !== null || u.quotaFiles !== null,
+      };
+    }),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ value: last.createdAt.toISOString(), id: last.id }) : null,
+  };
+}
+
+// PATCH /api/admin/users/:id — role, quota, disable/enable; each change audited.
+export async function updateUser(args: { actor: Actor; userId: string; input: UpdateUserInput; meta: RequestMeta }) {
+  const { actor, userId, input, meta } = args;
+  assertAdmin(actor);
+  const target = await db().user.findUnique({ where: { id: userId } });
+  if (!target) throw new AppError("not_found", "No such user.");
+  if (target.id === actor.id && (input.disabled === true || input.role === "USER")) {
+    throw new AppError("invalid_state", "You cannot disable yourself or remove your own admin role. Ask another admin.");
+  }
+  const now = new Date();
+  await db().$transaction(async (tx) => {
+    const audit = { actorUserId: actor.id, detail: {} as Prisma.InputJsonObject };
+    if (input.role !== undefined && input.role !== target.role) {
+      await tx.user.update({ where: { id: userId }, data: { role: input.role } });
+      await recordAudit(tx, { ...audit, action: "user.role_changed", detail: { userId, from: target.role, to: input.role } }, meta);
+    }
+    if (input.quotaBytes !== undefined || input.quotaFiles !== undefined) {
+      const data = {
+        ...(input.quotaBytes !== undefined ? { quotaBytes: input.quotaBytes === null ? null : BigInt(input.quotaBytes) } : {}),
+        ...(input.quotaFiles !== undefined ? { quotaFiles: input.quotaFiles } : {}),
+      };
+      await tx.user.update({ where: { id: userId }, data });
+      await recordAudit(tx, { ...audit, action: "user.quota_changed", detail: { userId, quotaBytes: input.quotaBytes ?? null, quotaFiles: input.quotaFiles ?? null } }, meta);
+    }
+    if (input.disabled !== undefined && input.disabled !== (target.disabledAt !== null)) {
+      await tx.user.update({ where: { id: userId }, data: { disabledAt: input.disabled ? now : null } });
+      await recordAudit(tx, { ...audit, action: input.disabled ? "user.disabled" : "user.enabled", detail: { userId } }, meta);
+    }
+  });
+  if (input.disabled === true && target.disabledAt === null) {
+    // Their sessions, tokens and links stop at once (every check reads disabledAt); what they
+    // were still uploading is aborted, in storage too.
+    const pending = await db().upload.findMany({ where: { ownerId: userId, status: "PENDING" } });
+    for (const upload of pending) await abortPendingUpload(upload, actor.id, meta);
+  }
+  const updated = await db().user.findUniqueOrThrow({ where: { id: userId } });
+  return { id: updated.id, email: updated.email, role: updated.role, disabled: updated.disabledAt !== null, usage: await usageOf(db(), userId), quota: effectiveQuota(updated) };
+}
+
+/**
+ * `npm run admin -- grant|revoke <email>`: the operator's own hand, on the server, with the
+ * database credentials (so it takes a client of its own rather than the app's configuration).
+ */
+export async function setRoleByEmail(client: PrismaClient, args: { email: string; role: "USER" | "ADMIN" }): Promise<{ changed: boolean }> {
+  const email = args.email.trim().toLowerCase();
+  return client.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { email } });
+    if (!user) throw new AppError("not_found", `No account with the email ${email}. It must sign up first.`);
+    if (user.role === args.role) return { changed: false };
+    await tx.user.update({ where: { id: user.id }, data: { role: args.role } });
+    await recordAudit(tx, { action: "user.role_changed", actorUserId: null, detail: { userId: user.id, from: user.role, to: args.role, via: "cli" } }, { ip: null, userAgent: "npm run admin" });
+    return { changed: true };
+  });
 }

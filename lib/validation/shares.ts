@@ -1,6 +1,8 @@
 import { z } from "zod";
 
 export const MAX_SHARE_DOWNLOADS = 1_000_000;
+/** New share passwords; a link allows 5 guesses per 15 minutes, so a short one would be guessed in days. */
+export const MIN_SHARE_PASSWORD_CHARS = 8;
 
 export const createShareSchema = z.object({
   expiresInSeconds: z.number().int("expiresInSeconds must be a whole number of seconds").optional(),
@@ -9,6 +11,7 @@ export const createShareSchema = z.object({
   password: z
     .string()
     .max(256, "password must be at most 256 characters")
+    .refine((p) => p === "" || p.length >= MIN_SHARE_PASSWORD_CHARS, `password must be at least ${MIN_SHARE_PASSWORD_CHARS} characters (or empty for none)`)
     .optional()
     .transform((p) => (p ? p : undefined)),
 });

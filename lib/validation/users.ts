@@ -2,6 +2,8 @@ import { z } from "zod";
 
 export const MIN_PASSWORD_CHARS = 8;
 
+export const INVALID_CREDENTIALS_MESSAGE = "That email and password don't match an account. Check them and try again.";
+
 export const signUpSchema = z.object({
   email: z.email("enter a valid email address").max(254).transform((e) => e.toLowerCase()),
   password: z.string().min(MIN_PASSWORD_CHARS, `password must be at least ${MIN_PASSWORD_CHARS} characters`).max(256),
@@ -11,4 +13,8 @@ export const signUpSchema = z.object({
 export const credentialsSchema = z.object({
   email: z.string().max(254).transform((e) => e.trim().toLowerCase()),
   password: z.string().max(256),
+});
+
+export const setupSchema = z.object({
+  token: z.string().trim().min(1, "paste the setup token from the server log").max(200),
 });

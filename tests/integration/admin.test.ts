@@ -116,7 +116,7 @@ describe("admin API", () => {
 
     const adminId = await userIdOf(adminEmail);
     const { rows } = await sql.query(`SELECT action FROM "AuditEvent" WHERE "actorUserId" = $1 ORDER BY id`, [adminId]);
-    expect(rows.map((r: { action: string }) => r.action)).toEqual(["user.created", "share.revoked", "file.deleted", "upload.aborted"]);
+    expect(rows.map((r: { action: string }) => r.action)).toEqual(["user.created", "user.signed_in", "share.revoked", "file.deleted", "upload.aborted"]);
     const audit = await admin.json("GET", `/api/admin/audit?actor=${encodeURIComponent(adminEmail)}&action=file.`);
     expect(audit.body.events).toEqual([expect.objectContaining({ action: "file.deleted", uploadId: file.id, actorEmail: adminEmail })]);
   });

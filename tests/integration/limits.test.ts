@@ -93,7 +93,7 @@ describe("rate limits (counted in PostgreSQL, shared by both app instances)", ()
     const { client } = await signedInClient(APP_URL);
     const { file } = await uploadFile(client, Buffer.from("secret"), { name: "s.txt", type: "text/plain" });
     const links = await Promise.all(
-      Array.from({ length: 3 }, async () => (await client.json("POST", `/api/files/${file.id}/shares`, { password: "pw" })).body.share.url.split("/").at(-1) as string),
+      Array.from({ length: 3 }, async () => (await client.json("POST", `/api/files/${file.id}/shares`, { password: "long enough pw" })).body.share.url.split("/").at(-1) as string),
     );
     const guesser = new ApiClient(APP_URL);
     const guess = (token: string) => guesser.request(`/s/${token}/download`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password: "nope" }) });

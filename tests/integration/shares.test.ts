@@ -117,7 +117,7 @@ describe("share links", () => {
   });
 
   it("answers browsers with an HTML page carrying the real status", async () => {
-    const { token } = await sharedFile({ password: "pw" });
+    const { token } = await sharedFile({ password: "long enough pw" });
     const res = await anonymous().request(`/s/${token}/download`, { headers: { accept: "text/html" } });
     expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toContain("text/html");

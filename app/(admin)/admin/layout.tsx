@@ -1,13 +1,12 @@
 import Link from "next/link";
-import { forbidden, redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppHeader } from "@/components/app-header";
-import { currentUser } from "@/lib/server/auth";
+import { requireAdmin } from "@/lib/server/session";
 
+// The console's frame. Not a guard: each page below calls requireAdmin() itself, and the data
+// functions refuse non-admins again (a client-side navigation renders the page without this layout).
 export default async function AdminLayout({ children }: { children: ReactNode }) {
-  const user = await currentUser();
-  if (!user) redirect("/sign-in");
-  if (user.role !== "ADMIN") forbidden();
+  const user = await requireAdmin();
   const tab = "rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-200 hover:bg-white";
   return (
     <div className="min-h-screen">

@@ -8,8 +8,9 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { NextPageLink } from "@/components/ui/next-page-link";
 import { AppError } from "@/lib/errors";
 import { formatBytes, formatDate } from "@/lib/format";
-import { listAllUploads } from "@/lib/server/admin";
 import { lastReconcileRun } from "@/lib/server/reconciler";
+import { requireAdmin } from "@/lib/server/session";
+import { listAllUploads } from "@/lib/server/upload-search";
 import { MiB } from "@/lib/units";
 import { adminUploadsQuerySchema } from "@/lib/validation/admin";
 
@@ -24,6 +25,7 @@ function one(search: Search, key: string): string | undefined {
 }
 
 export default async function AdminUploadsPage({ searchParams }: { searchParams: Promise<Search> }) {
+  const admin = await requireAdmin();
   const search = await searchParams;
   const mib = (key: string) => {
     const v = one(search, key);
@@ -46,8 +48,8 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
       order: one(search, "order"),
       cursor: one(search, "cursor"),
     });
-    data = await listAllUploads(query);
-    reconciler = await lastReconcileRun();
+    data = await listAllUploads(admin, query);
+    reconciler = await lastReconcileRun(admin);
   } catch (e) {
     if (e instanceof ZodError) error = `Check the filters: ${e.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`;
     else if (e instanceof AppError) error = e.message;

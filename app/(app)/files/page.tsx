@@ -1,18 +1,16 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { FileTable } from "@/components/file-table";
 import { Uploader } from "@/components/uploader";
-import { currentUser } from "@/lib/server/auth";
 import { env } from "@/lib/server/env";
 import { listFiles } from "@/lib/server/files";
+import { requireUser } from "@/lib/server/session";
 
 export const metadata: Metadata = { title: "My files" };
 
 const FILES_PAGE_SIZE = 200;
 
 export default async function FilesPage() {
-  const user = await currentUser();
-  if (!user) redirect("/sign-in");
+  const user = await requireUser();
   const { files, nextCursor } = await listFiles({ user, limit: FILES_PAGE_SIZE });
   const config = env();
 

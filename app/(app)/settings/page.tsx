@@ -1,15 +1,13 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { ApiTokens } from "@/components/api-tokens";
 import { listApiTokens } from "@/lib/server/api-tokens";
-import { currentUser } from "@/lib/server/auth";
 import { env } from "@/lib/server/env";
+import { requireUser } from "@/lib/server/session";
 
 export const metadata: Metadata = { title: "API tokens" };
 
 export default async function SettingsPage() {
-  const user = await currentUser();
-  if (!user) redirect("/sign-in");
+  const user = await requireUser();
   return (
     <section className="space-y-4" aria-labelledby="tokens-heading">
       <div>
@@ -20,7 +18,7 @@ export default async function SettingsPage() {
           Personal tokens let scripts call the API as you: <code className="text-xs">Authorization: Bearer &lt;token&gt;</code>. Only a hash is kept; revoking one stops it at once.
         </p>
       </div>
-      <ApiTokens initialTokens={await listApiTokens(user)} appUrl={env().APP_ORIGIN} />
+      <ApiTokens initialTokens={await listApiTokens(user)} appUrl={env().APP_ORIGIN} isAdmin={user.role === "ADMIN"} />
     </section>
   );
 }

@@ -16,6 +16,9 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
   const resolved = await resolveShareLink(token);
   if (!resolved) notFound();
   const { link, file, owner, status } = resolved;
+  // Dead links are answered by proxy.ts (410, nothing about the file). One that died a moment ago
+  // says only that, too.
+  if (status !== "active") return <DeadLink message={SHARE_GONE_MESSAGES[status]} />;
   const h = await headers();
   const previewUrl = await createSharePreviewUrl(resolved, { ip: clientIp(h), userAgent: h.get("user-agent") });
   const downloadAction = `/s/${encodeURIComponent(token)}/download`;
@@ -34,20 +37,12 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
           </h1>
           <p className="text-sm text-slate-600">
             {formatBytes(Number(file.size))} · {file.contentType}
-            {status === "active" ? (
-              <>
-                {" "}
-                · link expires <time dateTime={link.expiresAt.toISOString()}>{formatDate(link.expiresAt)}</time>
-              </>
-            ) : null}
+            {" "}
+            · link expires <time dateTime={link.expiresAt.toISOString()}>{formatDate(link.expiresAt)}</time>
           </p>
         </div>
 
-        {status !== "active" ? (
-          <div role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-            {SHARE_GONE_MESSAGES[status]}
-          </div>
-        ) : link.passwordHash !== null ? (
+        {link.passwordHash !== null ? (
           <form method="post" action={downloadAction} className="space-y-3">
             <p className="text-sm text-slate-700">This link is protected by a password.</p>
             <div className="space-y-1">
@@ -80,6 +75,22 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
             {previewUrl ? <FilePreview url={previewUrl} type={file.contentType} name={file.name} /> : null}
           </div>
         )}
+      </section>
+    </main>
+  );
+}
+
+function DeadLink({ message }: { message: string }) {
+  return (
+    <main className="flex min-h-screen flex-col items-center px-4 py-10">
+      <div className="mb-6">
+        <Logo />
+      </div>
+      <section className="w-full max-w-md rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+        <h1 className="text-lg font-semibold">This link no longer works</h1>
+        <p role="alert" className="mt-2 text-sm text-slate-600">
+          {message}
+        </p>
       </section>
     </main>
   );

@@ -5,19 +5,20 @@ import { FilterActions, FilterField, filterInputClass } from "@/components/ui/fi
 import { Table } from "@/components/ui/table";
 import { NextPageLink } from "@/components/ui/next-page-link";
 import { formatDate } from "@/lib/format";
-import { listAudit } from "@/lib/server/admin";
+import { listAudit } from "@/lib/server/audit";
+import { requireAdmin } from "@/lib/server/session";
 import { adminAuditQuerySchema } from "@/lib/validation/admin";
 
 export const metadata: Metadata = { title: "Admin · Audit log" };
 
-
 export default async function AdminAuditPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const admin = await requireAdmin();
   const search = await searchParams;
   const clean = Object.fromEntries(Object.entries(search).filter(([, v]) => typeof v === "string" && v.trim() !== ""));
   let data: Awaited<ReturnType<typeof listAudit>> | null = null;
   let error: string | null = null;
   try {
-    data = await listAudit(adminAuditQuerySchema.parse(clean));
+    data = await listAudit(admin, adminAuditQuerySchema.parse(clean));
   } catch (e) {
     if (!(e instanceof ZodError)) throw e;
     error = `Check the filters: ${e.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`;

@@ -3,17 +3,17 @@ import { AdminUserRow } from "@/components/admin-user-row";
 import { buttonClasses } from "@/components/ui/button";
 import { Table } from "@/components/ui/table";
 import { NextPageLink } from "@/components/ui/next-page-link";
-import { listUsers } from "@/lib/server/admin";
-import { currentUser } from "@/lib/server/auth";
+import { requireAdmin } from "@/lib/server/session";
+import { listUsers } from "@/lib/server/users";
 import { adminUsersQuerySchema } from "@/lib/validation/admin";
 
 export const metadata: Metadata = { title: "Admin · Users" };
 
 export default async function AdminUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const me = await requireAdmin();
   const search = await searchParams;
-  const me = await currentUser();
   const query = adminUsersQuerySchema.parse({ q: search.q || undefined, cursor: search.cursor || undefined });
-  const { users, nextCursor } = await listUsers(query);
+  const { users, nextCursor } = await listUsers(me, query);
   return (
     <section className="space-y-4" aria-labelledby="users-heading">
       <h2 id="users-heading" className="sr-only">
@@ -33,7 +33,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
       ) : (
         <Table caption="Users" headers={["User", "Usage", "Quota", "Last active", ""]}>
           {users.map((u) => (
-            <AdminUserRow key={u.id} user={u} isSelf={u.id === me?.id} />
+            <AdminUserRow key={u.id} user={u} isSelf={u.id === me.id} />
           ))}
         </Table>
       )}

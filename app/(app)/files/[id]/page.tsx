@@ -1,27 +1,26 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound, redirect } from "next/navigation";
+import { notFound } from "next/navigation";
 import { FilePreview } from "@/components/file-preview";
 import { ShareLinks } from "@/components/share-links";
 import { buttonClasses } from "@/components/ui/button";
 import { AppError } from "@/lib/errors";
 import { formatBytes, formatDate } from "@/lib/format";
-import { currentUser } from "@/lib/server/auth";
 import { env } from "@/lib/server/env";
-import { getFileForOwnerOrThrow, toFileDto } from "@/lib/server/files";
+import { getFile } from "@/lib/server/files";
+import { requireUser } from "@/lib/server/session";
 import { listShareLinks } from "@/lib/server/shares";
 
 export const metadata: Metadata = { title: "File" };
 
 export default async function FilePage({ params }: { params: Promise<{ id: string }> }) {
-  const user = await currentUser();
-  if (!user) redirect("/sign-in");
+  const user = await requireUser();
   const { id } = await params;
-  const row = await getFileForOwnerOrThrow(id, user.id).catch((error: unknown) => {
+  // Someone else's file, a malformed id or nothing at all: the same 404.
+  const file = await getFile({ user, fileId: id }).catch((error: unknown) => {
     if (error instanceof AppError && error.code === "not_found") notFound();
     throw error;
   });
-  const file = toFileDto(row);
   const shares = await listShareLinks({ user, fileId: file.id });
 
   return (

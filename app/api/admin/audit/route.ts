@@ -1,8 +1,8 @@
-import { listAudit } from "@/lib/server/admin";
+import { listAudit } from "@/lib/server/audit";
 import { json, withAdmin } from "@/lib/server/route";
 import { adminAuditQuerySchema, queryObject } from "@/lib/validation/admin";
 
 // GET /api/admin/audit — who was handed which key, and every state change
-export const GET = withAdmin(async ({ req }) => {
-  return json(await listAudit(adminAuditQuerySchema.parse(queryObject(req.nextUrl.searchParams))));
+export const GET = withAdmin(async ({ req, user }) => {
+  return json(await listAudit(user, adminAuditQuerySchema.parse(queryObject(req.nextUrl.searchParams))));
 });

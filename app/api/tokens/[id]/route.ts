@@ -1,8 +1,8 @@
 import { revokeApiToken } from "@/lib/server/api-tokens";
-import { withUser } from "@/lib/server/route";
+import { noContent, withUser } from "@/lib/server/route";
 
 // DELETE /api/tokens/:id — revoke a token at once
 export const DELETE = withUser<{ id: string }>(async ({ params, user, meta }) => {
   await revokeApiToken({ user, tokenId: params.id, meta });
-  return new Response(null, { status: 204 });
+  return noContent();
 });

@@ -1,11 +1,11 @@
-import { withUser } from "@/lib/server/route";
+import { json, noContent, withUser } from "@/lib/server/route";
 import { abortUpload, getUpload } from "@/lib/server/uploads";
 
 // GET /api/uploads/:id — one of your reservations (a reloaded page resumes from it)
-export const GET = withUser<{ id: string }>(async ({ params, user }) => Response.json({ upload: await getUpload({ user, uploadId: params.id }) }));
+export const GET = withUser<{ id: string }>(async ({ params, user }) => json({ upload: await getUpload({ user, uploadId: params.id }) }));
 
 // DELETE /api/uploads/:id — cancel a pending upload (aborted in storage too)
 export const DELETE = withUser<{ id: string }>(async ({ params, user, meta }) => {
   await abortUpload({ user, uploadId: params.id, meta });
-  return new Response(null, { status: 204 });
+  return noContent();
 });

@@ -1,0 +1,44 @@
+import { expect, test } from "@playwright/test";
+import { newEmail, PASSWORD, signUp } from "./helpers";
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("signing up and in posts the form: the password never reaches a URL, and a wrong one comes back to the form", async ({ page }) => {
+    const urls: string[] = [];
+    page.on("request", (request) => urls.push(request.url()));
+    const email = newEmail();
+
+    await page.goto("/sign-up");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByRole("heading", { name: "My files" })).toBeVisible();
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.goto("/sign-in");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/sign-in\?error=invalid_credentials$/);
+    await expect(page.getByText("That email and password don't match an account")).toBeVisible();
+
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "My files" })).toBeVisible();
+
+    const passwordInUrl = urls.filter((u) => u.includes(encodeURIComponent(PASSWORD)) || u.includes(PASSWORD) || u.includes("not%20the%20password") || u.includes("password="));
+    expect(passwordInUrl).toEqual([]);
+  });
+});
+
+test("with JavaScript the sign-in form is still a POST form, to /api/sign-in", async ({ page }) => {
+  const email = newEmail();
+  await signUp(page, email);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  const form = page.locator("form").filter({ has: page.getByLabel("Password") });
+  await expect(form).toHaveAttribute("method", "post");
+  await expect(form).toHaveAttribute("action", "/api/sign-in");
+});

@@ -1,0 +1,46 @@
+// `npm run admin -- grant <email>` / `revoke <email>` / `list`: administrator rights, by the
+// operator's hand on the server. Needs only DATABASE_URL (the app's). Each change is audited.
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "../generated/prisma/client";
+import { AppError } from "../lib/errors";
+import { setRoleByEmail } from "../lib/server/users";
+
+const USAGE = "usage: npm run admin -- grant <email> | revoke <email> | list   (with DATABASE_URL set to the app's database)";
+
+async function main(): Promise<number> {
+  const [command, email] = process.argv.slice(2);
+  const url = process.env.DATABASE_URL;
+  if (!url || !["grant", "revoke", "list"].includes(command ?? "") || (command !== "list" && !email)) {
+    console.error(USAGE);
+    return 2;
+  }
+  const client = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  try {
+    if (command === "list") {
+      const admins = await client.user.findMany({ where: { role: "ADMIN" }, orderBy: { createdAt: "asc" }, select: { email: true, disabledAt: true } });
+      if (admins.length === 0) console.log("No administrators yet.");
+      for (const a of admins) console.log(`${a.email}${a.disabledAt ? " (disabled)" : ""}`);
+      return 0;
+    }
+    const role = command === "grant" ? "ADMIN" : "USER";
+    const { changed } = await setRoleByEmail(client, { email: email!, role });
+    console.log(changed ? `${email} is now ${role === "ADMIN" ? "an administrator" : "an ordinary user"}.` : `${email} already was ${role === "ADMIN" ? "an administrator" : "an ordinary user"}; nothing changed.`);
+    return 0;
+  } catch (error) {
+    if (error instanceof AppError) {
+      console.error(`admin: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await client.$disconnect();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
