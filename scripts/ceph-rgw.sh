@@ -19,14 +19,14 @@ D=${2:-}
 
 install_ceph() {
   local missing=()
-  for bin in radosgw ceph-mon ceph-osd ceph radosgw-admin monmaptool ceph-authtool uuidgen; do
+  for bin in radosgw ceph-mon ceph-osd ceph radosgw-admin monmaptool ceph-authtool uuidgen curl; do
     command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "ceph-rgw: installing Ceph (missing: ${missing[*]})" >&2
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    radosgw ceph-mon ceph-osd ceph-common uuid-runtime >&2
+    radosgw ceph-mon ceph-osd ceph-common uuid-runtime curl >&2
 }
 
 # Waits until "$@" succeeds, polling every 0.2 s, for at most $1 seconds.

@@ -4,6 +4,7 @@
 //      throwaway database on the machine's PostgreSQL (127.0.0.1:5432)
 //   3. builds the app and starts it (`next start`) against them on free ports
 //   4. integration tests (HTTP API + storage refusals), then Playwright e2e in Debian Chromium
+//      (installed with apt when missing, as Ceph is)
 //   5. the dev-mode smoke test (`npm run dev` on PGlite + s3rver)
 //   6. `npm run bench -- --quick`, so the benchmarks keep working (its figures are not judged here)
 // Everything it starts it stops by PID, also on Ctrl-C or failure.
@@ -12,7 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { freePort, run, stopChild, waitUntil } from "./lib/process";
-import { appEnvironment, createDatabase, startRgw } from "./lib/services";
+import { appEnvironment, createDatabase, ensureChromium, startRgw } from "./lib/services";
 
 const ROOT = path.resolve(__dirname, "..");
 const BIN = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
@@ -88,13 +89,13 @@ async function main(): Promise<number> {
     await startApp(appEnv, secondPort);
     const testEnv = { ...appEnv, VALET_TEST_APP_URL: appUrl, VALET_TEST_APP_URL_2: `http://localhost:${secondPort}` };
     await stage("integration", () => run(BIN("vitest"), ["run", "--project", "integration"], { cwd: ROOT, env: testEnv }));
-    await stage("e2e", () => run(BIN("playwright"), ["test"], { cwd: ROOT, env: testEnv }));
+    await stage("e2e", async () => run(BIN("playwright"), ["test"], { cwd: ROOT, env: { ...testEnv, CHROMIUM_PATH: ensureChromium() } }));
   }
 
   await stage("smoke", () => run(BIN("vitest"), ["run", "--project", "smoke"], { cwd: ROOT, env: baseEnv }));
   // Reuses the build from above when there was one; the bench starts its own RGW and database.
   const reuseBuild = only.has("integration") || only.has("e2e") ? ["--no-build"] : [];
-  await stage("bench", () => run("npm", ["run", "bench", "--", "--quick", ...reuseBuild], { cwd: ROOT, env: baseEnv }));
+  await stage("bench", async () => run("npm", ["run", "bench", "--", "--quick", ...reuseBuild], { cwd: ROOT, env: { ...baseEnv, CHROMIUM_PATH: ensureChromium() } }));
   return summary(started);
 }
 

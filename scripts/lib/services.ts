@@ -1,6 +1,7 @@
 // Services the test suite and the benchmarks start for themselves: a throwaway Ceph RGW and a
 // throwaway database on the machine's PostgreSQL. Each returns a stop function.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
@@ -49,6 +50,25 @@ export async function startRgw(dir: string, extraEnv: Record<string, string> = {
     await stop();
     if (attempt === 2) throw new Error(`Ceph RGW did not start after ${attempt} attempts; logs in ${dir}`);
   }
+}
+
+/**
+ * The browser tests and the browser benchmark drive Debian's Chromium (Playwright's own browser
+ * download cannot work on these machines). Installed with apt when missing, as Ceph is; throws
+ * with what to do when it cannot be.
+ */
+export function ensureChromium(): string {
+  const executable = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (existsSync(executable)) return executable;
+  if (process.env.CHROMIUM_PATH) throw new Error(`CHROMIUM_PATH is ${executable}, which does not exist.`);
+  console.log("Chromium is missing: installing Debian's chromium with apt (about a minute)");
+  const isRoot = process.getuid?.() === 0;
+  const apt = isRoot ? "apt-get" : "sudo -n apt-get";
+  const installed = spawnSync("bash", ["-c", `${apt} update -qq && DEBIAN_FRONTEND=noninteractive ${apt} install -y -qq --no-install-recommends chromium`], { stdio: "inherit" });
+  if (installed.status !== 0 || !existsSync(executable)) {
+    throw new Error(`Could not install Chromium (apt-get exited ${installed.status}). Install Debian's chromium yourself (apt-get install chromium), or set CHROMIUM_PATH to a Chromium executable.`);
+  }
+  return executable;
 }
 
 /** Creates and migrates `<prefix>_<random>`; stop drops it even with connections open. */
