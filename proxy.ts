@@ -23,7 +23,15 @@ export async function proxy(request: NextRequest) {
     forcePathStyle: process.env.S3_FORCE_PATH_STYLE ? ["true", "1"].includes(process.env.S3_FORCE_PATH_STYLE) : Boolean(process.env.S3_ENDPOINT),
   });
   const csp = contentSecurityPolicy({ nonce, storage, isDev: process.env.NODE_ENV === "development" });
-  const { pathname } = request.nextUrl;
+  const { pathname, search } = request.nextUrl;
+
+  // `npm run dev` answers on one address, APP_URL: the session cookie, the same-origin check and
+  // Next's dev resources all belong to it.
+  if (process.env.NODE_ENV === "development" && process.env.APP_URL) {
+    const host = request.headers.get("host") ?? "";
+    const app = new URL(process.env.APP_URL);
+    if (host !== app.host) return otherDevAddress(host, new URL(`${pathname}${search}`, app));
+  }
 
   if (SIGNED_IN_AREAS.test(pathname) && !SESSION_COOKIES.some((name) => request.cookies.has(name) || request.cookies.has(`${name}.0`))) {
     return NextResponse.redirect(new URL("/sign-in", request.url));
@@ -45,6 +53,26 @@ export async function proxy(request: NextRequest) {
   return response;
 }
 
+/**
+ * The dev server reached at another address than APP_URL. On this machine (127.0.0.1, [::1]) the
+ * browser is sent on at once. (By a Refresh header and page: Next turns a redirect between
+ * 127.0.0.1 and localhost into a relative one, which would loop.) From elsewhere, localhost would
+ * be the other device itself, so the page says how to start Valet for that address instead.
+ */
+function otherDevAddress(host: string, target: URL): Response {
+  const hostname = host.replace(/:\d+$/, "");
+  const isThisMachine = ["127.0.0.1", "[::1]", "::1"].includes(hostname);
+  const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const body = isThisMachine
+    ? `<p>Valet runs at <a href="${escape(target.href)}">${escape(target.origin)}</a>. Taking you there…</p>`
+    : `<p>This Valet runs at ${escape(target.origin)} (its APP_URL). To open it from another device, stop it and start it with <code>APP_URL=http://${escape(host)} npm run dev</code>.</p>`;
+  const refresh = isThisMachine ? `<meta http-equiv="refresh" content="0; url=${escape(target.href)}">` : "";
+  return new Response(`<!doctype html><html lang="en"><head><meta charset="utf-8">${refresh}<title>Valet</title></head><body>${body}</body></html>`, {
+    status: isThisMachine ? 200 : 421,
+    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...(isThisMachine ? { refresh: `0; url=${target.href}` } : {}) },
+  });
+}
+
 function safeDecode(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -57,5 +85,10 @@ export const config = {
   // Pages only: API answers are JSON or redirects, and static assets need no policy. Route handlers
   // stay out (the share download reads a body, and Next buffers the body of every request it hands
   // to the proxy).
-  matcher: [{ source: "/((?!api/|_next/static|_next/image|favicon.ico|s/[^/]+/download).*)", missing: [{ type: "header", key: "next-router-prefetch" }] }],
+  matcher: [
+    {
+      source: "/((?!api/|_next/static|_next/image|favicon.ico|favicon.svg|apple-touch-icon.png|robots.txt|s/[^/]+/download).*)",
+      missing: [{ type: "header", key: "next-router-prefetch" }],
+    },
+  ],
 };

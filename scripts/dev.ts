@@ -3,6 +3,8 @@
 //  - S3: the s3rver emulator (data in .valet/s3), unless S3_ENDPOINT is set;
 //  - migrations applied, then `next dev`. One Ctrl-C stops everything.
 // s3rver checks no signatures or policies: fine for trying the app, never for proving a refusal.
+// It is patched (patches/s3rver+3.7.1.patch) to list and abort multipart uploads and to compute
+// multipart ETags as S3 does, so pause/resume, resume after a reload and the reconciler work here.
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { spawn } from "node:child_process";
@@ -15,8 +17,8 @@ import { freePort, stopChild } from "./lib/process";
 
 const DATA_DIR = path.resolve(process.env.VALET_DATA_DIR ?? ".valet");
 const PORT = Number(process.env.PORT ?? 3000);
-// Pool size of the app (10) plus the migrator and headroom for hot reloads.
-const PGLITE_MAX_CONNECTIONS = 24;
+// The app's one connection and the migrator's, with headroom.
+const PGLITE_MAX_CONNECTIONS = 8;
 const S3RVER_CREDENTIALS = "S3RVER";
 
 const env: NodeJS.ProcessEnv = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
@@ -63,7 +65,13 @@ async function main() {
   env.AUTH_SECRET ??= await persistentSecret();
   // Nothing stands in front of the dev server: the TCP peer is the client.
   env.TRUSTED_PROXY_HOPS ??= "0";
-  if (!env.DATABASE_URL) env.DATABASE_URL = await startDatabase();
+  if (!env.DATABASE_URL) {
+    env.DATABASE_URL = await startDatabase();
+    // PGlite has one session: the app's connections would interleave their messages on it
+    // (wrong answers, "unnamed prepared statement does not exist"), so one connection, and
+    // requests take turns.
+    env.DATABASE_POOL_SIZE ??= "1";
+  }
   if (!env.S3_ENDPOINT) {
     env.S3_ENDPOINT = await startStorage();
     env.S3_BUCKET ??= "valet";
@@ -90,7 +98,7 @@ async function main() {
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
   next.on("exit", (code) => void shutdown(code ?? 0));
-  console.log(`valet dev: open ${env.APP_URL}`);
+  console.log(`valet dev: open ${env.APP_URL} (127.0.0.1 and network addresses redirect there; to use another device, start with APP_URL=http://<this machine's address>:${PORT})`);
 }
 
 main().catch(async (error: unknown) => {

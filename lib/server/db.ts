@@ -8,7 +8,8 @@ const globalForDb = globalThis as unknown as { valetDb?: PrismaClient };
 
 export function db(): PrismaClient {
   globalForDb.valetDb ??= new PrismaClient({
-    adapter: new PrismaPg({ connectionString: env().DATABASE_URL, max: 10, connectionTimeoutMillis: 5_000 }),
+    // With a pool of one (dev), requests queue for the connection; the timeout bounds that wait.
+    adapter: new PrismaPg({ connectionString: env().DATABASE_URL, max: env().DATABASE_POOL_SIZE, connectionTimeoutMillis: 5_000 }),
   });
   return globalForDb.valetDb;
 }

@@ -50,6 +50,9 @@ const SET_TOGETHER = [
 const envSchema = z
   .object({
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+    // Connections each instance keeps. `npm run dev` sets 1: its embedded database has a single
+    // session, and several connections would interleave their messages on it.
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)"),
     APP_URL: z.url("must be the app's public URL, e.g. https://files.example.com"),
     S3_ENDPOINT: z.url().optional(),

@@ -43,13 +43,9 @@ export interface ReconcileReport {
 export async function reconcile(options: { dryRun?: boolean; fix?: boolean } = {}): Promise<ReconcileReport> {
   const dryRun = options.dryRun ?? false;
   const report: ReconcileReport = { skipped: false, dryRun, recovered: 0, rejected: 0, expired: 0, multipartAborted: 0, deadObjectsDeleted: 0, orphans: [], orphansDeleted: 0, errors: 0 };
-  // A session-level lock on a connection of its own: holding a transaction open instead would
-  // block the whole embedded database in dev mode.
-  const lock = new pg.Client({ connectionString: env().DATABASE_URL });
-  await lock.connect();
+  const lock = await takeLock();
+  if (!lock) return { ...report, skipped: true };
   try {
-    const { rows } = await lock.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [RECONCILE_LOCK_ID]);
-    if (!rows[0]?.ok) return { ...report, skipped: true };
     await settlePending(report, dryRun);
     await abortStaleMultipart(report, dryRun);
     await sweepObjects(report, dryRun, options.fix ?? false);
@@ -59,9 +55,32 @@ export async function reconcile(options: { dryRun?: boolean; fix?: boolean } = {
     }
     return report;
   } finally {
-    await lock.query("SELECT pg_advisory_unlock($1)", [RECONCILE_LOCK_ID]).catch(() => undefined);
-    await lock.end();
+    await lock.release();
   }
+}
+
+/**
+ * A session-level advisory lock, so that one instance reconciles at a time; null when another
+ * holds it. On a connection of its own (holding a transaction open instead would block the
+ * embedded dev database), except where the pool has a single connection: that connection is then
+ * the one session there is, and taking and releasing the lock through it is exact.
+ */
+async function takeLock(): Promise<{ release: () => Promise<void> } | null> {
+  if (env().DATABASE_POOL_SIZE === 1) {
+    const [row] = await db().$queryRaw<Array<{ ok: boolean }>>`SELECT pg_try_advisory_lock(${RECONCILE_LOCK_ID}::bigint) AS ok`;
+    if (!row?.ok) return null;
+    return { release: async () => void (await db().$queryRaw`SELECT pg_advisory_unlock(${RECONCILE_LOCK_ID}::bigint)`.catch(() => undefined)) };
+  }
+  const client = new pg.Client({ connectionString: env().DATABASE_URL });
+  await client.connect();
+  const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [RECONCILE_LOCK_ID]);
+  const release = async () => {
+    await client.query("SELECT pg_advisory_unlock($1)", [RECONCILE_LOCK_ID]).catch(() => undefined);
+    await client.end();
+  };
+  if (rows[0]?.ok) return { release };
+  await release();
+  return null;
 }
 
 /** Runs one step for one object; a failure is logged and counted, and the run goes on. */

@@ -366,13 +366,16 @@ function statusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
 
-/** Maps "storage is down" (no HTTP answer, or a 5xx) to a 503 the client can act on. */
+/**
+ * Maps "storage is down" (no HTTP answer, or a 5xx) to a 503 the client can act on. 501 Not
+ * Implemented is an answer, not an outage: callers decide what a storage that lacks an operation means.
+ */
 async function send<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     const status = statusOf(error);
-    if (status !== undefined && status < 500) throw error; // a real answer; the caller decides
+    if (status !== undefined && (status < 500 || status === 501)) throw error; // a real answer; the caller decides
     throw new AppError("storage_unavailable", "Object storage is unavailable right now. Try again in a moment.", { cause: error, retryAfterSeconds: 5 });
   }
 }
