@@ -49,4 +49,11 @@ describe("sanitizeFileName", () => {
   it("normalises to NFC so the same name always gives the same key", () => {
     expect(sanitizeFileName("e\u0301.txt")).toBe("\u00e9.txt");
   });
+
+  it("replaces a lone UTF-16 surrogate, which nothing could encode, and keeps real pairs", () => {
+    expect(sanitizeFileName("\ud800x.txt")).toBe("\ufffdx.txt");
+    expect(sanitizeFileName("a\udc00.txt")).toBe("a\ufffd.txt");
+    expect(sanitizeFileName("📄.txt")).toBe("📄.txt");
+    expect(() => encodeURIComponent(sanitizeFileName("\ud800x.txt"))).not.toThrow();
+  });
 });

@@ -12,6 +12,7 @@ const MAX_EXTENSION_CHARS = 16;
 // "exe.jpg"); BOM. Zero-width joiners stay: emoji sequences need them.
 const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ufeff]/gu;
 const SEPARATORS = /[/\\]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const encoder = new TextEncoder();
 const utf8Length = (s: string) => encoder.encode(s).length;
@@ -32,7 +33,8 @@ function truncateToBytes(s: string, maxBytes: number): string {
 }
 
 export function sanitizeFileName(input: string): string {
-  let name = input.normalize("NFC").replace(UNSAFE_CHARS, "").replace(SEPARATORS, "_");
+  // A lone UTF-16 surrogate cannot be encoded (in a key, a URL, a header): U+FFFD stands in for it.
+  let name = input.replace(LONE_SURROGATE, "\ufffd").normalize("NFC").replace(UNSAFE_CHARS, "").replace(SEPARATORS, "_");
   name = name.replace(/\s+/g, " ");
   // No leading dots (hidden files, "..") and no trailing dots or spaces (Windows strips them).
   name = name.replace(/^[\s.]+/, "").replace(/[\s.]+$/, "");

@@ -81,10 +81,12 @@ export async function presignVerifiedDownload(file: Upload, args: { fileName?: s
   return storage().presignDownload({ key: file.key, versionId: file.versionId, fileName: args.fileName ?? file.name, contentType: args.contentType, expiresIn: args.expiresIn, inline: args.inline });
 }
 
-// DELETE /api/files/:id
+// DELETE /api/files/:id — also one of the owner's QUARANTINED uploads, which counts against their quota
 export async function deleteFile(args: { user: Actor; fileId: string; meta: RequestMeta }): Promise<void> {
   assertScope(args.user, "files:write");
-  await removeFile(await getOwnedFileOrThrow(args.user, args.fileId), args.user.id, args.meta);
+  const file = isUuid(args.fileId) ? await db().upload.findFirst({ where: { id: args.fileId, ownerId: args.user.id, status: { in: ["READY", "QUARANTINED"] } } }) : null;
+  if (!file) throw new AppError("not_found", "No such file.");
+  await removeFile(file, args.user.id, args.meta);
 }
 
 // DELETE /api/admin/files/:id — anyone's file, quarantined ones too

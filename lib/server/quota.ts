@@ -10,10 +10,13 @@ export function effectiveQuota(user: { quotaBytes: bigint | null; quotaFiles: nu
   return { bytes: user.quotaBytes === null ? env().QUOTA_BYTES : Number(user.quotaBytes), files: user.quotaFiles ?? env().QUOTA_FILES };
 }
 
-/** What counts against a quota: READY files and reservations that can still be used. */
+/**
+ * What counts against a quota: READY files, QUARANTINED ones (their objects are kept until an admin
+ * or the owner deletes them) and reservations that can still be used.
+ */
 export async function usageOf(tx: Tx, ownerId: string): Promise<Usage> {
   const usage = await tx.upload.aggregate({
-    where: { ownerId, OR: [{ status: "READY" }, { status: "PENDING", expiresAt: { gt: new Date() } }] },
+    where: { ownerId, OR: [{ status: { in: ["READY", "QUARANTINED"] } }, { status: "PENDING", expiresAt: { gt: new Date() } }] },
     _sum: { size: true },
     _count: { _all: true },
   });

@@ -22,7 +22,10 @@ export async function hasAdmin(): Promise<boolean> {
 
 /** At start: when there is no administrator, a new setup token (printed, never stored in clear). */
 export async function issueSetupToken(): Promise<string | null> {
-  if (await hasAdmin()) return null;
+  if (await hasAdmin()) {
+    await db().setupToken.deleteMany({});
+    return null;
+  }
   const token = randomBytes(24).toString("base64url");
   await db().setupToken.create({ data: { tokenHash: hashToken(token), expiresAt: new Date(Date.now() + SETUP_TOKEN_TTL_MS) } });
   await db().setupToken.deleteMany({ where: { expiresAt: { lt: new Date() } } });

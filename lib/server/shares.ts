@@ -43,7 +43,9 @@ export function toShareDto(link: ShareLink, now = new Date()): ShareDto {
 // POST /api/files/:id/shares — the token is returned once, inside the URL, and never stored.
 export async function createShareLink(args: { user: Actor; fileId: string; input: CreateShareInput; meta: RequestMeta }) {
   const { user, fileId, input, meta } = args;
+  // A link hands out the file's bytes: making one needs read access to them as well.
   assertScope(user, "shares:write");
+  assertScope(user, "files:read");
   const upload = isUuid(fileId) ? await db().upload.findFirst({ where: { id: fileId, ownerId: user.id } }) : null;
   if (!upload || upload.status === "DELETED") throw new AppError("not_found", "No such file.");
   if (upload.status !== "READY") throw new AppError("invalid_state", "Only finished, verified files can be shared.");
@@ -196,6 +198,14 @@ export async function createSharePreviewUrl(resolved: ResolvedShare, meta: Reque
   // Previews would hand out the bytes uncounted, so only links without limits get one.
   if (resolved.status !== "active" || link.passwordHash !== null || link.maxDownloads !== null || !isInlineSafe(file.contentType)) return null;
   const expiresIn = env().SHARE_DOWNLOAD_URL_TTL_SECONDS * 5;
+  // Each view signs a URL and writes an audit row: counted like a download, per address; past the
+  // limit the page still shows, without the preview.
+  try {
+    await enforceRateLimit("share_download", { ip: meta.ip });
+  } catch (error) {
+    if (error instanceof AppError && error.code === "rate_limited") return null;
+    throw error;
+  }
   let url: string;
   try {
     url = await presignVerifiedDownload(file, { contentType: inlineContentType(file.contentType), expiresIn, inline: true }, meta);

@@ -85,8 +85,8 @@ export async function listUsers(actor: Actor, query: { q?: string; limit: number
   const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const rows = await db().$queryRaw<UserUsageRow[]>`
     SELECT u.id, u.email, u.name, u.role, u."createdAt", u."disabledAt", u."lastActiveAt", u."quotaBytes", u."quotaFiles",
-      COUNT(f.id) FILTER (WHERE f.status = 'READY') AS files,
-      SUM(f.size) FILTER (WHERE f.status = 'READY') AS bytes,
+      COUNT(f.id) FILTER (WHERE f.status IN ('READY', 'QUARANTINED')) AS files,
+      SUM(f.size) FILTER (WHERE f.status IN ('READY', 'QUARANTINED')) AS bytes,
       COUNT(f.id) FILTER (WHERE f.status = 'PENDING' AND f."expiresAt" > (now() AT TIME ZONE 'UTC')) AS "pendingFiles",
       SUM(f.size) FILTER (WHERE f.status = 'PENDING' AND f."expiresAt" > (now() AT TIME ZONE 'UTC')) AS "pendingBytes"
     FROM "User" u LEFT JOIN "Upload" f ON f."ownerId" = u.id
@@ -171,6 +171,8 @@ export async function setRoleByEmail(client: PrismaClient, args: { email: string
     if (!user) throw new AppError("not_found", `No account with the email ${email}. It must sign up first.`);
     if (user.role === args.role) return { changed: false };
     await tx.user.update({ where: { id: user.id }, data: { role: args.role } });
+    // With an administrator, a fresh install's setup tokens have no use left.
+    if (args.role === "ADMIN") await tx.setupToken.deleteMany({});
     await recordAudit(tx, { action: "user.role_changed", actorUserId: null, detail: { userId: user.id, from: user.role, to: args.role, via: "cli" } }, { ip: null, userAgent: "npm run admin" });
     return { changed: true };
   });

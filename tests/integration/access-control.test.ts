@@ -251,6 +251,8 @@ describe("administrators only by the operator's hand", () => {
     expect(granted.status).toBe(0);
     expect(granted.stdout).toContain(`${email} is now an administrator`);
     expect((await sql.query(`SELECT role FROM "User" WHERE email = $1`, [email])).rows[0].role).toBe("ADMIN");
+    // Once there is an administrator, no setup token is left to claim.
+    expect((await sql.query(`SELECT count(*)::int AS n FROM "SetupToken"`)).rows[0].n).toBe(0);
     expect(run("revoke", email).status).toBe(0);
     expect((await sql.query(`SELECT role FROM "User" WHERE email = $1`, [email])).rows[0].role).toBe("USER");
     const { rows } = await sql.query(`SELECT detail FROM "AuditEvent" WHERE action = 'user.role_changed' AND detail->>'userId' = $1 ORDER BY id`, [await userIdOf(email)]);
@@ -280,6 +282,25 @@ describe("share-link passwords", () => {
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(55);
     const { rows } = await sql.query(`SELECT count(*)::int AS n FROM "AuditEvent" WHERE action = 'share.password_failed' AND "shareLinkId" = $1`, [share.id]);
     expect(rows[0].n).toBeLessThanOrEqual(5);
+  });
+
+  it("a HEAD on the download (link checkers, unfurlers) counts nothing", async () => {
+    const { client, file } = await protectedLink();
+    const share = (await client.json("POST", `/api/files/${file.id}/shares`, { maxDownloads: 1 })).body.share;
+    const token = new URL(share.url).pathname.split("/").at(-1)!;
+    for (let i = 0; i < 3; i++) expect((await new ApiClient(APP_URL).request(`/s/${token}/download`, { method: "HEAD" })).status).toBe(405);
+    expect((await new ApiClient(APP_URL).request(`/s/${token}/download`)).status).toBe(302);
+  });
+
+  it("views of a share page sign previews only within the per-address limit", async () => {
+    const { client } = await signedInClient(APP_URL);
+    const { file } = await uploadFile(client, PNG_1X1, { name: "pic.png", type: "image/png" });
+    const share = (await client.json("POST", `/api/files/${file.id}/shares`, {})).body.share;
+    const viewer = new ApiClient(APP_URL);
+    const limit = Number(process.env.RATE_LIMIT_SHARE_DOWNLOAD_PER_MINUTE);
+    for (let i = 0; i < limit + 5; i++) expect((await viewer.request(new URL(share.url).pathname)).status).toBe(200);
+    const { rows } = await sql.query(`SELECT count(*)::int AS n FROM "AuditEvent" WHERE action = 'share.preview_signed' AND "shareLinkId" = $1`, [share.id]);
+    expect(rows[0].n).toBe(limit);
   });
 
   it("new share passwords have a minimum length", async () => {
@@ -362,6 +383,13 @@ describe("API token scopes", () => {
       expectError(await bearer.json("DELETE", `/api/files/${file.id}`), 403, "insufficient_scope");
       expectError(await bearer.json("POST", `/api/files/${file.id}/shares`, {}), 403, "insufficient_scope", /shares:write/);
     });
+  });
+
+  it("sharing needs files:read as well: a link hands out the bytes", async () => {
+    const { client, email } = await signedInClient(APP_URL);
+    const { file } = await uploadFile(client, Buffer.from("payroll\n"), { name: "p.txt", type: "text/plain" });
+    const { bearer } = await token(client, ["shares:write"]);
+    await unchanged([email], async () => expectError(await bearer.json("POST", `/api/files/${file.id}/shares`, {}), 403, "insufficient_scope", /files:read/));
   });
 
   it("a token can never make, list or revoke tokens", async () => {

@@ -213,6 +213,7 @@ describe("adversarial: reservations", () => {
     ["NUL", "evil\u0000.txt", "evil.txt"],
     ["an RTL override", "invoice\u202Etxt.exe", "invoicetxt.exe"],
     ["only dots", "...", "file"],
+    ["a lone surrogate", "\ud800x.txt", "\ufffdx.txt"],
   ])("a name with %s is made safe, and the key stays the server's", async (_, name, safe) => {
     const { client, email } = await signedInClient(APP_URL);
     const res = await client.json("POST", "/api/uploads", { name, size: 10, type: "text/plain" });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiClient, signedInClient } from "../helpers/api-client";
-import { md5, reserve, sign, uploadFile } from "../helpers/valet-upload";
+import { complete, md5, reserve, sendBytes, sign, uploadFile } from "../helpers/valet-upload";
 import { adminClient, APP_URL, APP_URL_2, userIdOf } from "./context";
 
 const RESERVE_LIMIT = Number(process.env.RATE_LIMIT_RESERVE_PER_MINUTE);
@@ -28,6 +28,18 @@ describe("quotas", () => {
     // Cancelling a reservation gives its bytes back.
     expect((await client.request(`/api/uploads/${pending.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await client.json("POST", "/api/uploads", reserveBody(400))).status).toBe(201);
+  });
+
+  it("counts quarantined uploads too (their objects are kept), and their owner can delete them", async () => {
+    const client = await withQuota({ quotaBytes: 1000 });
+    const fake = Buffer.alloc(900, 0x41); // declared a PNG, plainly not one
+    const upload = await reserve(client, { name: "not-a.png", size: fake.length, type: "image/png" });
+    await sendBytes(client, upload, fake, "image/png");
+    expect((await complete(client, upload.id)).body.error.code).toBe("upload_quarantined");
+    const over = await client.json("POST", "/api/uploads", reserveBody(101));
+    expect(over).toMatchObject({ status: 413, body: { error: { code: "quota_exceeded" } } });
+    expect((await client.request(`/api/files/${upload.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await client.json("POST", "/api/uploads", reserveBody(101))).status).toBe(201);
   });
 
   it("limits the number of files", async () => {

@@ -23,3 +23,7 @@ const handler = withPublic<Params>(async ({ req, params, meta }) => {
 
 export const GET = handler;
 export const POST = handler;
+
+// Link checkers and unfurlers send HEAD: that must never count a download (Next would otherwise
+// answer HEAD with the GET handler).
+export const HEAD = () => new Response(null, { status: 405, headers: { allow: "GET, POST" } });
