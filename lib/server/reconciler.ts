@@ -89,7 +89,8 @@ async function guarded(report: ReconcileReport, what: string, step: () => Promis
     await step();
   } catch (error) {
     report.errors += 1;
-    console.error(`reconciler: ${what} failed, skipped: ${(error as Error).message}`);
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    console.error(`reconciler: ${what} failed, skipped: ${status ? `storage answered ${status} ` : ""}${(error as Error).message}`);
   }
 }
 
