@@ -5,7 +5,8 @@
 // anything is refused (that is proven on Ceph RGW).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,8 +61,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (dev && dev.exitCode === null && dev.signalCode === null) {
-    process.kill(-dev.pid!, "SIGKILL");
+    // SIGINT first: `npm run dev` stops what it started (Next runs in a group of its own, which a
+    // SIGKILL of this group would leave behind); SIGKILL only if it does not stop.
+    process.kill(-dev.pid!, "SIGINT");
+    const timer = setTimeout(() => process.kill(-dev.pid!, "SIGKILL"), 30_000);
     await exited;
+    clearTimeout(timer);
   }
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
@@ -98,9 +103,10 @@ describe("npm run dev", () => {
     const created = await first.signRequest({ method: "POST", key: `${PENDING_KEY_PREFIX}f` });
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await (await toStorage(created.url, { method: "POST", headers: created.headers })).text())![1]!;
     for (const n of [1, 2]) await sendPart(first, created.key, uploadId, n, data);
+    await cutOffPart(first, created.key, uploadId, 3, data);
     const reservation = first.reservationFor("f")!;
 
-    // Paused here, then the page was reloaded: a new signer knows only the reservation id and the key.
+    // Paused during part 3 (its request cut off half way, which must leave no trace), then the page was reloaded: a new signer knows only the reservation id and the key.
     const second = new UploadSigner({ file: () => ({ ...local, reservationId: reservation.id }), fileIdForKey: (key) => (key === created.key ? "f" : undefined) }, api);
     const listing = await second.signRequest({ method: "GET", key: created.key, uploadId });
     const stored = [...(await (await toStorage(listing.url, { method: "GET" })).text()).matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
@@ -172,6 +178,24 @@ async function toStorage(url: string, init: RequestInit): Promise<Response> {
   if (!res.ok) throw new Error(`storage ${init.method}: ${res.status} ${await res.text()}`);
   return res;
 }
+
+/**
+ * Signs part n and sends half of it, then cuts the connection once storage has started writing it
+ * (what pausing or closing the tab mid-part does); returns when storage has dropped what it got.
+ */
+async function cutOffPart(signer: UploadSigner, key: string, uploadId: string, n: number, data: Buffer): Promise<void> {
+  const part = await signer.signRequest({ method: "PUT", key, uploadId, partNumber: n });
+  const uploadDir = path.join(dataDir, "s3", bucketOf(part.url), "._S3rver_uploads", uploadId);
+  const partFiles = async () => (await readdir(uploadDir)).filter((name) => name === String(n) || name.startsWith(`${n}.`));
+  const req = http.request(part.url, { method: "PUT", headers: { ...part.headers, "content-length": String(8 * MiB) } });
+  req.on("error", () => undefined);
+  req.write(data.subarray((n - 1) * 8 * MiB, (n - 1) * 8 * MiB + 4 * MiB));
+  await waitUntil(`part ${n} being written`, async () => (await partFiles()).length > 0, 10_000, 20);
+  req.destroy();
+  await waitUntil(`storage to drop the cut-off part ${n}`, async () => (await partFiles()).length === 0, 10_000, 20);
+}
+
+const bucketOf = (url: string) => new URL(url).pathname.split("/")[1]!;
 
 /** Signs part n through `signer` and sends it; returns its ETag. */
 async function sendPart(signer: UploadSigner, key: string, uploadId: string, n: number, data: Buffer): Promise<string> {
