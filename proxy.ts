@@ -34,7 +34,10 @@ export async function proxy(request: NextRequest) {
   }
 
   if (SIGNED_IN_AREAS.test(pathname) && !SESSION_COOKIES.some((name) => request.cookies.has(name) || request.cookies.has(`${name}.0`))) {
-    return NextResponse.redirect(new URL("/sign-in", request.url));
+    // Back to where they were going once signed in (a setup link, a file's page).
+    const signIn = new URL("/sign-in", request.url);
+    signIn.searchParams.set("next", `${pathname}${search}`);
+    return NextResponse.redirect(signIn);
   }
   const share = SHARE_PAGE.exec(pathname);
   if (share && request.method === "GET") {

@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
-import { auth } from "@/lib/server/auth";
+import { currentUser } from "@/lib/server/auth";
 
+// The account itself is looked at, not just the cookie: a disabled account's session goes to sign-in.
 export default async function Home() {
-  const session = await auth();
-  redirect(session?.user ? "/files" : "/sign-in");
+  redirect((await currentUser()) ? "/files" : "/sign-in");
 }

@@ -15,7 +15,7 @@ type Mode = "sign-in" | "sign-up";
  * /api/sign-up and works without JavaScript. With JavaScript it posts the same fields as JSON and
  * shows the answer in place.
  */
-export function AuthForm({ mode, initialError = null }: { mode: Mode; initialError?: string | null }) {
+export function AuthForm({ mode, next = "/files", initialError = null }: { mode: Mode; next?: string; initialError?: string | null }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(initialError);
   const [isBusy, setIsBusy] = useState(false);
@@ -36,13 +36,14 @@ export function AuthForm({ mode, initialError = null }: { mode: Mode; initialErr
       const data = (await res.json().catch(() => null)) as { redirectTo?: string; error?: { message: string } } | null;
       if (!res.ok) {
         setError(data?.error?.message ?? "Something went wrong. Try again.");
+        setIsBusy(false);
         return;
       }
-      router.replace(data?.redirectTo ?? "/files");
+      // Stays busy until the next page replaces this one: a second click would sign up twice.
+      router.replace(data?.redirectTo ?? next);
       router.refresh();
     } catch {
       setError("Could not reach Valet. Check your connection and try again.");
-    } finally {
       setIsBusy(false);
     }
   }
@@ -50,6 +51,7 @@ export function AuthForm({ mode, initialError = null }: { mode: Mode; initialErr
   return (
     <form method="post" action={isSignUp ? "/api/sign-up" : "/api/sign-in"} onSubmit={onSubmit} className="space-y-4">
       <h1 className="text-lg font-semibold">{isSignUp ? "Create your account" : "Sign in"}</h1>
+      <input type="hidden" name="next" value={next} />
       {error ? <Alert>{error}</Alert> : null}
       {isSignUp ? <Field id="name" name="name" label="Name (optional)" autoComplete="name" maxLength={100} /> : null}
       <Field id="email" name="email" type="email" label="Email" autoComplete="email" required />
@@ -68,7 +70,7 @@ export function AuthForm({ mode, initialError = null }: { mode: Mode; initialErr
       </Button>
       <p className="text-center text-sm text-slate-600">
         {isSignUp ? "Already have an account? " : "New to Valet? "}
-        <Link className="font-medium text-indigo-600 hover:text-indigo-500" href={isSignUp ? "/sign-in" : "/sign-up"}>
+        <Link className="font-medium text-indigo-600 hover:text-indigo-500" href={`${isSignUp ? "/sign-in" : "/sign-up"}${next === "/files" ? "" : `?next=${encodeURIComponent(next)}`}`}>
           {isSignUp ? "Sign in" : "Create an account"}
         </Link>
       </p>

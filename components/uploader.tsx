@@ -35,9 +35,13 @@ export function Uploader({ userId, maxFileBytes, allowedTypes }: { userId: strin
       // on this browser is never offered (or able to resume) another person's uploads.
       id: `valet-${userId}`,
       autoProceed: false,
-      restrictions: { maxFileSize: maxFileBytes, allowedFileTypes: allowedTypesKey.split(",") },
+      // An empty file has nothing to store (the API refuses size 0): say so at once.
+      restrictions: { minFileSize: 1, maxFileSize: maxFileBytes, allowedFileTypes: allowedTypesKey.split(",") },
       locale: {
-        strings: { youCanOnlyUploadFileTypes: "That type of file isn't accepted. You can upload documents, images, text, audio, video and archives." },
+        strings: {
+          youCanOnlyUploadFileTypes: "That type of file isn't accepted. You can upload documents, images, text, audio, video and archives.",
+          inferiorSize: "That file is empty: there is nothing in it to upload.",
+        },
         pluralize: (n: number) => (n === 1 ? 0 : 1),
       },
     });

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import pg from "pg";
 import { newEmail, PASSWORD, signUp } from "./helpers";
 
 test.describe("without JavaScript", () => {
@@ -41,4 +42,32 @@ test("with JavaScript the sign-in form is still a POST form, to /api/sign-in", a
   const form = page.locator("form").filter({ has: page.getByLabel("Password") });
   await expect(form).toHaveAttribute("method", "post");
   await expect(form).toHaveAttribute("action", "/api/sign-in");
+});
+
+test("a signed-out visit to a page comes back to it after signing in", async ({ page }) => {
+  const email = newEmail();
+  await signUp(page, email);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.goto("/settings?from=mail");
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Fsettings%3Ffrom%3Dmail$/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/settings\?from=mail$/);
+  await expect(page.getByRole("heading", { name: "API tokens" })).toBeVisible();
+});
+
+test("a disabled account's session lands on the sign-in form, not in a redirect loop", async ({ page }) => {
+  const email = newEmail();
+  await signUp(page, email);
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  await client.query(`UPDATE "User" SET "disabledAt" = now() WHERE email = $1`, [email]);
+  await client.end();
+  await page.goto("/files");
+  await expect(page).toHaveURL(/\/sign-in/);
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
 });

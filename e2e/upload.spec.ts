@@ -3,16 +3,19 @@ import { expect, test } from "@playwright/test";
 import { MiB } from "../lib/units";
 import { cspViolations, downloadedBytes, newEmail, screenshot, sha256, signIn, signUp, textOfSize } from "./helpers";
 
-test("sign up, upload a small and a multipart file, download both, delete one, sign out and back in", async ({ page }) => {
+test("sign up, upload a small and a multipart file, download both, delete one, sign out and back in", async ({ page }, testInfo) => {
   const violations = cspViolations(page);
   const email = newEmail();
   await signUp(page, email);
   await expect(page.getByTestId("files-empty")).toBeVisible();
   await screenshot(page, "files-empty");
 
-  const small = { name: "hello 👋.txt", mimeType: "text/plain", buffer: textOfSize(1024, "small") };
-  const large = { name: "big-notes.txt", mimeType: "text/plain", buffer: textOfSize(24 * MiB, "large") };
-  await page.locator(".uppy-Dashboard-input").first().setInputFiles([small, large]);
+  const small = { name: "hello 👋.txt", buffer: textOfSize(1024, "small") };
+  const large = { name: "big-notes.txt", buffer: textOfSize(24 * MiB, "large") };
+  // Chosen as files on disk: Playwright hands a 24 MiB in-memory buffer to the page slowly (15 s here).
+  const paths = [small, large].map((file) => testInfo.outputPath(file.name));
+  await Promise.all([small, large].map((file, i) => writeFile(paths[i]!, file.buffer)));
+  await page.locator(".uppy-Dashboard-input").first().setInputFiles(paths);
   await page.getByRole("button", { name: /Upload 2 files/ }).click();
 
   const rows = page.getByTestId("file-row");
@@ -38,7 +41,7 @@ test("sign up, upload a small and a multipart file, download both, delete one, s
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await page.goto("/files");
-  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Ffiles$/);
 
   await signIn(page, email);
   await expect(page.getByRole("heading", { name: "My files" })).toBeVisible();
@@ -48,10 +51,12 @@ test("sign up, upload a small and a multipart file, download both, delete one, s
   expect(violations).toEqual([]);
 });
 
-test("a refused file type shows a clear message and nothing is uploaded", async ({ page }) => {
+test("a refused file type, or an empty file, shows a clear message and nothing is uploaded", async ({ page }) => {
   await signUp(page, newEmail());
   await page.locator(".uppy-Dashboard-input").first().setInputFiles([{ name: "tool.exe", mimeType: "application/x-msdownload", buffer: Buffer.from("MZ") }]);
   await expect(page.getByText("That type of file isn't accepted.").first()).toBeVisible();
+  await page.locator(".uppy-Dashboard-input").first().setInputFiles([{ name: "empty.txt", mimeType: "text/plain", buffer: Buffer.alloc(0) }]);
+  await expect(page.getByText("That file is empty: there is nothing in it to upload.").first()).toBeVisible();
   await expect(page.getByTestId("files-empty")).toBeVisible();
 });
 

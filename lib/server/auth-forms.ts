@@ -2,9 +2,9 @@ import "server-only";
 import { CredentialsSignin } from "next-auth";
 import type { NextRequest } from "next/server";
 import { AppError } from "@/lib/errors";
-import { INVALID_CREDENTIALS_MESSAGE } from "@/lib/validation/users";
+import { INVALID_CREDENTIALS_MESSAGE, safeNextPath } from "@/lib/validation/users";
 import { signIn } from "./auth";
-import { mediaType } from "./body";
+import { mediaType, readFormOrJson } from "./body";
 import { htmlPage } from "./html-page";
 import { json, toErrorResponse } from "./route";
 import { withSignInRefusals } from "./sign-in";
@@ -24,15 +24,21 @@ export async function startSession(input: { email: string; password: string }): 
   }
 }
 
-export async function answerAuthForm(req: NextRequest, form: { page: "/sign-in" | "/sign-up"; title: string }, run: () => Promise<void>): Promise<Response> {
+/** `run` gets the form's fields and answers where to go next. */
+export async function answerAuthForm(req: NextRequest, form: { page: "/sign-in" | "/sign-up"; title: string }, run: (fields: Record<string, string>) => Promise<void>): Promise<Response> {
   const wantsJson = mediaType(req.headers.get("content-type")) === "application/json" || (req.headers.get("accept") ?? "").includes("application/json");
-  const next = "/files";
+  let next = "/files";
   try {
-    await run();
+    const fields = await readFormOrJson(req);
+    next = safeNextPath(fields.next);
+    await run(fields);
     return wantsJson ? json({ ok: true, redirectTo: next }) : new Response(null, { status: 303, headers: { location: next } });
   } catch (error) {
     if (wantsJson) return toErrorResponse(error);
-    if (error instanceof AppError && error.code === "invalid_credentials") return new Response(null, { status: 303, headers: { location: `${form.page}?error=invalid_credentials` } });
+    if (error instanceof AppError && error.code === "invalid_credentials") {
+      const back = `${form.page}?error=invalid_credentials${next === "/files" ? "" : `&next=${encodeURIComponent(next)}`}`;
+      return new Response(null, { status: 303, headers: { location: back } });
+    }
     const answer = toErrorResponse(error);
     const { error: body } = (await answer.json()) as { error: { message: string } };
     const retryAfter = answer.headers.get("retry-after");

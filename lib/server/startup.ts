@@ -30,7 +30,9 @@ export async function startServer(): Promise<void> {
         (principals ? `; policy: ${principals.upload} may only write and ${principals.download} only read under ${OBJECT_PREFIX}` : ""),
     );
   }
-  if (!storage().hasLeastPrivilegeKeys) {
+  if (!storage().hasLeastPrivilegeKeys && process.env.NODE_ENV === "development") {
+    console.log("Storage: the main key signs browser URLs (fine for trying Valet; production wants the upload and download keys — README: Security model)");
+  } else if (!storage().hasLeastPrivilegeKeys) {
     console.warn(
       "WARNING: S3_UPLOAD_ACCESS_KEY_ID/S3_DOWNLOAD_ACCESS_KEY_ID are not both set, so the main storage key signs the URLs browsers get. " +
         "Storage then acts on headers a URL does not sign with the main key's rights: e.g. x-amz-copy-source on an upload URL is not refused by storage " +

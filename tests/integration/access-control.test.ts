@@ -114,8 +114,8 @@ describe("authorisation with the data: navigation requests that skip layouts lea
 });
 
 describe("sign-in limits", () => {
-  const form = (client: ApiClient, email: string, password: string, accept = "application/json") =>
-    client.request("/api/sign-in", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", accept }, body: new URLSearchParams({ email, password }).toString() });
+  const form = (client: ApiClient, email: string, password: string, accept = "application/json", next?: string) =>
+    client.request("/api/sign-in", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", accept }, body: new URLSearchParams({ email, password, ...(next === undefined ? {} : { next }) }).toString() });
 
   it("after 10 attempts on an account, even the right password gets 429 with Retry-After, through the form and through Auth.js", async () => {
     const { email } = await signedInClient(APP_URL);
@@ -159,6 +159,26 @@ describe("sign-in limits", () => {
     const back = await form(new ApiClient(APP_URL), email, "nope nope", "text/html");
     expect(back.status).toBe(303);
     expect(back.headers.get("location")).toBe("/sign-in?error=invalid_credentials");
+  });
+
+  it("signing in goes on to the page that sent you there (a setup link, say), never to another site or the API", async () => {
+    const sentAway = await new ApiClient(APP_URL).request("/settings?from=mail");
+    expect(sentAway.status).toBe(307);
+    const signInPage = new URL(sentAway.headers.get("location")!, APP_URL);
+    expect(signInPage.pathname + signInPage.search).toBe("/sign-in?next=%2Fsettings%3Ffrom%3Dmail");
+
+    const { email } = await signedInClient(APP_URL);
+    const goesOn = await form(new ApiClient(APP_URL), email, PASSWORD, "text/html", "/settings?from=mail");
+    expect([goesOn.status, goesOn.headers.get("location")]).toEqual([303, "/settings?from=mail"]);
+    for (const elsewhere of ["//evil.example/x", "/\\evil.example", "https://evil.example", "/api/tokens"]) {
+      const res = await form(new ApiClient(APP_URL), email, PASSWORD, "text/html", elsewhere);
+      expect([res.status, res.headers.get("location")]).toEqual([303, "/files"]);
+    }
+    const withJs = await form(new ApiClient(APP_URL), email, PASSWORD, "application/json", "/settings");
+    expect((await withJs.json()).redirectTo).toBe("/settings");
+    // A wrong password keeps where they were going.
+    const wrong = await form(new ApiClient(APP_URL), email, "nope nope", "text/html", "/settings");
+    expect(wrong.headers.get("location")).toBe("/sign-in?error=invalid_credentials&next=%2Fsettings");
   });
 
   it("limits sign-ups per address", async () => {

@@ -1,14 +1,16 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { AuthForm } from "@/components/auth-form";
-import { auth } from "@/lib/server/auth";
-import { INVALID_CREDENTIALS_MESSAGE } from "@/lib/validation/users";
+import { currentUser } from "@/lib/server/auth";
+import { INVALID_CREDENTIALS_MESSAGE, safeNextPath } from "@/lib/validation/users";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string }> }) {
-  if ((await auth())?.user) redirect("/files");
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; next?: string }> }) {
+  const { error, next } = await searchParams;
+  const goTo = safeNextPath(next);
+  // Only an account that is really there and active skips the form (a disabled one's cookie would loop).
+  if (await currentUser()) redirect(goTo);
   // A form posted without JavaScript comes back here after a wrong password.
-  const { error } = await searchParams;
-  return <AuthForm mode="sign-in" initialError={error === "invalid_credentials" ? INVALID_CREDENTIALS_MESSAGE : null} />;
+  return <AuthForm mode="sign-in" next={goTo} initialError={error === "invalid_credentials" ? INVALID_CREDENTIALS_MESSAGE : null} />;
 }
