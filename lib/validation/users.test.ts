@@ -8,7 +8,7 @@ describe("safeNextPath", () => {
   });
 
   it("never leads to another site, the API, or anything odd: My files instead", () => {
-    for (const bad of ["//evil.example", "/\\evil.example", "https://evil.example", "evil.example", "/api/tokens", "/a b", "", undefined, 42, `/${"x".repeat(1000)}`]) {
+    for (const bad of ["//evil.example", "/\\evil.example", "https://evil.example", "evil.example", "/api/tokens", "/a b", "/a\tb", "/€", "/é", "/a\\b", "", undefined, 42, `/${"x".repeat(1000)}`]) {
       expect(safeNextPath(bad)).toBe("/files");
     }
   });

@@ -4,10 +4,13 @@ export const MIN_PASSWORD_CHARS = 8;
 
 /**
  * Where to go after signing in: a path on this site (from a page that sent you to sign in), never
- * another site (`//evil.example`, `/\\evil.example`) or the API. Anything else: My files.
+ * another site (`//evil.example`, `/\\evil.example`), the API, or anything a Location header
+ * cannot carry. Anything else: My files.
  */
 export function safeNextPath(value: unknown): string {
-  return typeof value === "string" && /^\/(?![/\\])[^\\\s]*$/.test(value) && !value.startsWith("/api/") && value.length <= 1000 ? value : "/files";
+  // Printable ASCII only (what a browser sends, percent-encoded): it goes into a Location header.
+  const isSitePath = typeof value === "string" && /^\/(?!\/)[!-~]*$/.test(value) && !value.includes("\\");
+  return isSitePath && !value.startsWith("/api/") && value.length <= 1000 ? value : "/files";
 }
 
 export const INVALID_CREDENTIALS_MESSAGE = "That email and password don't match an account. Check them and try again.";
