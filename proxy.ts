@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { contentSecurityPolicy, storageOrigin } from "@/lib/security-headers";
+import { escapeHtml } from "@/lib/server/html-page";
 import { deadLinkPage } from "@/lib/server/shares";
 
 // Runs before every page (Node.js runtime):
@@ -65,11 +66,10 @@ export async function proxy(request: NextRequest) {
 function otherDevAddress(host: string, target: URL): Response {
   const hostname = host.replace(/:\d+$/, "");
   const isThisMachine = ["127.0.0.1", "[::1]", "::1"].includes(hostname);
-  const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const body = isThisMachine
-    ? `<p>Valet runs at <a href="${escape(target.href)}">${escape(target.origin)}</a>. Taking you there…</p>`
-    : `<p>This Valet runs at ${escape(target.origin)} (its APP_URL). To open it from another device, stop it and start it with <code>APP_URL=http://${escape(host)} npm run dev</code>.</p>`;
-  const refresh = isThisMachine ? `<meta http-equiv="refresh" content="0; url=${escape(target.href)}">` : "";
+    ? `<p>Valet runs at <a href="${escapeHtml(target.href)}">${escapeHtml(target.origin)}</a>. Taking you there…</p>`
+    : `<p>This Valet runs at ${escapeHtml(target.origin)} (its APP_URL). To open it from another device, stop it and start it with <code>APP_URL=http://${escapeHtml(host)} npm run dev</code>.</p>`;
+  const refresh = isThisMachine ? `<meta http-equiv="refresh" content="0; url=${escapeHtml(target.href)}">` : "";
   return new Response(`<!doctype html><html lang="en"><head><meta charset="utf-8">${refresh}<title>Valet</title></head><body>${body}</body></html>`, {
     status: isThisMachine ? 200 : 421,
     headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...(isThisMachine ? { refresh: `0; url=${target.href}` } : {}) },

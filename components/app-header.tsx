@@ -2,9 +2,9 @@ import Link from "next/link";
 import { Logo } from "@/components/logo";
 import { buttonClasses } from "@/components/ui/button";
 import { signOut } from "@/lib/server/auth";
-import type { SessionUser } from "@/lib/server/users";
+import type { Actor } from "@/lib/server/access";
 
-export function AppHeader({ user }: { user: SessionUser }) {
+export function AppHeader({ user }: { user: Actor }) {
   async function signOutAction() {
     "use server";
     await signOut({ redirectTo: "/sign-in" });

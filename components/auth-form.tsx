@@ -6,7 +6,7 @@ import { useState, type FormEvent } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
-import { MIN_PASSWORD_CHARS } from "@/lib/validation/users";
+import { MIN_PASSWORD_CHARS, withNext } from "@/lib/validation/users";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -70,7 +70,7 @@ export function AuthForm({ mode, next = "/files", initialError = null }: { mode:
       </Button>
       <p className="text-center text-sm text-slate-600">
         {isSignUp ? "Already have an account? " : "New to Valet? "}
-        <Link className="font-medium text-indigo-600 hover:text-indigo-500" href={`${isSignUp ? "/sign-in" : "/sign-up"}${next === "/files" ? "" : `?next=${encodeURIComponent(next)}`}`}>
+        <Link className="font-medium text-indigo-600 hover:text-indigo-500" href={withNext(isSignUp ? "/sign-in" : "/sign-up", next)}>
           {isSignUp ? "Sign in" : "Create an account"}
         </Link>
       </p>

@@ -78,7 +78,6 @@ function caller(transport: Transport) {
 export function createValetApi(transport: Transport) {
   const call = caller(transport);
   return {
-    signUp: (body: { email: string; password: string; name?: string }) => call<{ user: { id: string } }>("/api/users", { method: "POST", body }),
     reserveUpload: (body: { name: string; size: number; type: string }) =>
       call<{ upload: UploadReservation }>("/api/uploads", { method: "POST", body }).then((r) => r.upload),
     sign: (uploadId: string, request: PresignableRequest) => call<SignedRequest>(`/api/uploads/${uploadId}/sign`, { method: "POST", body: request }),

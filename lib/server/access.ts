@@ -39,3 +39,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Every id Valet hands out is a UUID: anything else names nothing (404), before any query. */
 export const isUuid = (value: string): boolean => UUID.test(value);
+
+/** The row `find` gives for a client-sent id, or 404 with `message` (a malformed id costs no query). */
+export async function foundOr404<T>(id: string, find: (id: string) => Promise<T | null>, message: string): Promise<T> {
+  const found = isUuid(id) ? await find(id) : null;
+  if (!found) throw new AppError("not_found", message);
+  return found;
+}

@@ -5,10 +5,10 @@ import type { ApiTokenDto } from "@/lib/dto";
 import { AppError } from "@/lib/errors";
 import { DEFAULT_TOKEN_SCOPES, isScope } from "@/lib/scopes";
 import type { CreateApiTokenInput } from "@/lib/validation/tokens";
-import { assertSession, isUuid, type Actor } from "./access";
+import { assertSession, foundOr404, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
-import { getActiveUser, type SessionUser } from "./users";
+import { getActiveUser } from "./users";
 
 // Personal API tokens: "valet_" + 256 random bits. Shown once; only a SHA-256 is stored. Each
 // carries the scopes chosen when it was made; only a signed-in person (never a token) can make,
@@ -58,15 +58,14 @@ export async function listApiTokens(user: Actor): Promise<ApiTokenDto[]> {
 export async function revokeApiToken(args: { user: Actor; tokenId: string; meta: RequestMeta }): Promise<void> {
   assertSession(args.user, "revoke API tokens");
   await db().$transaction(async (tx) => {
-    const token = isUuid(args.tokenId) ? await tx.apiToken.findFirst({ where: { id: args.tokenId, userId: args.user.id } }) : null;
-    if (!token) throw new AppError("not_found", "No such API token.");
+    const token = await foundOr404(args.tokenId, (id) => tx.apiToken.findFirst({ where: { id, userId: args.user.id } }), "No such API token.");
     const moved = await tx.apiToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: new Date() } });
     if (moved.count === 1) await recordAudit(tx, { action: "token.revoked", actorUserId: args.user.id, detail: { tokenId: token.id, name: token.name } }, args.meta);
   });
 }
 
 /** The user behind `Authorization: Bearer <secret>`, or a 401 for any token that is not good now. */
-export async function userForBearerToken(secret: string): Promise<SessionUser> {
+export async function userForBearerToken(secret: string): Promise<Actor> {
   const invalid = new AppError("unauthenticated", "This API token is not valid: it may be wrong, expired or revoked.");
   if (!secret.startsWith(TOKEN_PREFIX)) throw invalid;
   const token = await db().apiToken.findUnique({ where: { tokenHash: hashToken(secret) } });

@@ -3,7 +3,7 @@ import type { Prisma } from "@/generated/prisma/client";
 import type { AdminAuditQuery } from "@/lib/validation/admin";
 import { assertAdmin, type Actor } from "./access";
 import { db, type Tx } from "./db";
-import { endOfDay } from "./upload-search";
+import { createdOnDays } from "./upload-search";
 
 /** Where a request came from, as recorded with everything it was granted. */
 export interface RequestMeta {
@@ -71,8 +71,7 @@ export async function listAudit(actor: Actor, query: AdminAuditQuery) {
     const isUuid = /^[0-9a-f-]{36}$/i.test(query.object);
     filters.push(isUuid ? { OR: [{ uploadId: query.object }, { shareLinkId: query.object }] } : { key: { contains: query.object } });
   }
-  if (query.from) filters.push({ createdAt: { gte: new Date(`${query.from}T00:00:00Z`) } });
-  if (query.to) filters.push({ createdAt: { lt: endOfDay(query.to) } });
+  filters.push(...createdOnDays(query.from, query.to));
   if (query.cursor) filters.push({ id: { lt: BigInt(query.cursor) } });
   const rows = await db().auditEvent.findMany({ where: { AND: filters }, orderBy: { id: "desc" }, take: query.limit + 1 });
   const page = rows.slice(0, query.limit);

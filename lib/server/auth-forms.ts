@@ -2,7 +2,7 @@ import "server-only";
 import { CredentialsSignin } from "next-auth";
 import type { NextRequest } from "next/server";
 import { AppError } from "@/lib/errors";
-import { INVALID_CREDENTIALS_MESSAGE, safeNextPath } from "@/lib/validation/users";
+import { INVALID_CREDENTIALS_MESSAGE, safeNextPath, withNext } from "@/lib/validation/users";
 import { signIn } from "./auth";
 import { mediaType, readFormOrJson } from "./body";
 import { htmlPage } from "./html-page";
@@ -36,8 +36,7 @@ export async function answerAuthForm(req: NextRequest, form: { page: "/sign-in" 
   } catch (error) {
     if (wantsJson) return toErrorResponse(error);
     if (error instanceof AppError && error.code === "invalid_credentials") {
-      const back = `${form.page}?error=invalid_credentials${next === "/files" ? "" : `&next=${encodeURIComponent(next)}`}`;
-      return new Response(null, { status: 303, headers: { location: back } });
+      return new Response(null, { status: 303, headers: { location: withNext(`${form.page}?error=invalid_credentials`, next) } });
     }
     const answer = toErrorResponse(error);
     const { error: body } = (await answer.json()) as { error: { message: string } };

@@ -2,10 +2,11 @@ import "server-only";
 import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { AppError } from "@/lib/errors";
+import type { Actor } from "./access";
 import { env } from "./env";
 import { requestMeta } from "./route";
 import { noteSignInRefusal, signInWithPassword } from "./sign-in";
-import { getActiveUser, type SessionUser } from "./users";
+import { getActiveUser } from "./users";
 
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
 
@@ -53,7 +54,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
 }));
 
 /** The signed-in user, re-read from the database: a disabled or deleted account has none. */
-export async function currentUser(): Promise<SessionUser | null> {
+export async function currentUser(): Promise<Actor | null> {
   const session = await auth();
   const id = session?.user?.id;
   return id ? getActiveUser(id) : null;

@@ -3,7 +3,7 @@ import type { Upload } from "@/generated/prisma/client";
 import type { FileDto } from "@/lib/dto";
 import { AppError } from "@/lib/errors";
 import { inlineContentType, isInlineSafe } from "@/lib/share-policy";
-import { assertAdmin, assertScope, isUuid, type Actor } from "./access";
+import { assertAdmin, assertScope, foundOr404, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
@@ -40,10 +40,10 @@ export async function listFiles(args: { user: Actor; limit: number; cursor?: str
 
 /** One of the actor's own READY files; anything else (someone else's, a malformed id) is 404. */
 export async function getOwnedFileOrThrow(actor: Actor, fileId: string): Promise<Upload> {
-  const file = isUuid(fileId) ? await db().upload.findFirst({ where: { id: fileId, ownerId: actor.id, status: "READY" } }) : null;
-  if (!file) throw new AppError("not_found", "No such file.");
-  return file;
+  return foundOr404(fileId, (id) => db().upload.findFirst({ where: { id, ownerId: actor.id, status: "READY" } }), NO_SUCH_FILE);
 }
+
+const NO_SUCH_FILE = "No such file.";
 
 // GET /api/files/:id
 export async function getFile(args: { user: Actor; fileId: string }): Promise<FileDto> {
@@ -84,16 +84,14 @@ export async function presignVerifiedDownload(file: Upload, args: { fileName?: s
 // DELETE /api/files/:id — also one of the owner's QUARANTINED uploads, which counts against their quota
 export async function deleteFile(args: { user: Actor; fileId: string; meta: RequestMeta }): Promise<void> {
   assertScope(args.user, "files:write");
-  const file = isUuid(args.fileId) ? await db().upload.findFirst({ where: { id: args.fileId, ownerId: args.user.id, status: { in: ["READY", "QUARANTINED"] } } }) : null;
-  if (!file) throw new AppError("not_found", "No such file.");
+  const file = await foundOr404(args.fileId, (id) => db().upload.findFirst({ where: { id, ownerId: args.user.id, status: { in: ["READY", "QUARANTINED"] } } }), NO_SUCH_FILE);
   await removeFile(file, args.user.id, args.meta);
 }
 
 // DELETE /api/admin/files/:id — anyone's file, quarantined ones too
 export async function adminDeleteFile(args: { actor: Actor; fileId: string; meta: RequestMeta }): Promise<void> {
   assertAdmin(args.actor);
-  const file = isUuid(args.fileId) ? await db().upload.findFirst({ where: { id: args.fileId, status: { in: ["READY", "QUARANTINED"] } } }) : null;
-  if (!file) throw new AppError("not_found", "No such file.");
+  const file = await foundOr404(args.fileId, (id) => db().upload.findFirst({ where: { id, status: { in: ["READY", "QUARANTINED"] } } }), NO_SUCH_FILE);
   await removeFile(file, args.actor.id, args.meta);
 }
 

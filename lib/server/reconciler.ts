@@ -5,7 +5,7 @@ import { assertAdmin, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
-import { OBJECT_PREFIX, storage } from "./storage";
+import { OBJECT_PREFIX, statusOf, storage } from "./storage";
 import { settleUpload } from "./uploads";
 
 // Brings the database and the bucket back into agreement, whatever was lost on the way:
@@ -89,7 +89,7 @@ async function guarded(report: ReconcileReport, what: string, step: () => Promis
     await step();
   } catch (error) {
     report.errors += 1;
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const status = statusOf(error);
     console.error(`reconciler: ${what} failed, skipped: ${status ? `storage answered ${status} ` : ""}${(error as Error).message}`);
   }
 }
@@ -156,9 +156,9 @@ async function sweepObjects(report: ReconcileReport, dryRun: boolean, fix: boole
   for await (const keys of storage().objectKeyPages(OBJECT_PREFIX)) {
     if (keys.length === 0) continue;
     const rows = await db().upload.findMany({ where: { key: { in: keys } }, select: { key: true, status: true } });
-    const statusOf = new Map(rows.map((r) => [r.key, r.status]));
+    const statusByKey = new Map(rows.map((r) => [r.key, r.status]));
     for (const key of keys) {
-      const status = statusOf.get(key);
+      const status = statusByKey.get(key);
       if (status !== undefined && LIVE_STATUSES.has(status)) continue;
       if (status === undefined) {
         report.orphans.push(key);

@@ -3,14 +3,13 @@ import { NextResponse, type NextRequest } from "next/server";
 import { ZodError, type z } from "zod";
 import { Prisma } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
-import { assertAdmin, isUuid } from "./access";
+import { assertAdmin, isUuid, type Actor } from "./access";
 import type { RequestMeta } from "./audit";
 import { mediaType, readBodyText } from "./body";
 import { PEER_ADDRESS_HEADER } from "./peer-address";
 import { userForBearerToken } from "./api-tokens";
 import { currentUser } from "./auth";
 import { env } from "./env";
-import type { SessionUser } from "./users";
 
 // Every API route goes through one of these wrappers: session, params, JSON parsing and the
 // error table live here so that handlers stay a few lines long.
@@ -36,7 +35,7 @@ export function withPublic<P = Record<string, never>>(handler: Handler<Context<P
   };
 }
 
-export function withUser<P = Record<string, never>>(handler: Handler<Context<P> & { user: SessionUser }>) {
+export function withUser<P = Record<string, never>>(handler: Handler<Context<P> & { user: Actor }>) {
   return withPublic<P>(async (ctx) => {
     const user = await authenticate(ctx.req);
     return handler({ ...ctx, user, meta: { ...ctx.meta, tokenId: user.tokenId } });
@@ -44,7 +43,7 @@ export function withUser<P = Record<string, never>>(handler: Handler<Context<P> 
 }
 
 /** A fence in front of the admin API; the admin data functions check again themselves. */
-export function withAdmin<P = Record<string, never>>(handler: Handler<Context<P> & { user: SessionUser }>) {
+export function withAdmin<P = Record<string, never>>(handler: Handler<Context<P> & { user: Actor }>) {
   return withUser<P>(async (ctx) => {
     assertAdmin(ctx.user);
     return handler(ctx);
@@ -52,7 +51,7 @@ export function withAdmin<P = Record<string, never>>(handler: Handler<Context<P>
 }
 
 /** A personal API token (`Authorization: Bearer …`) or the session cookie. */
-async function authenticate(req: NextRequest): Promise<SessionUser> {
+async function authenticate(req: NextRequest): Promise<Actor> {
   const authorization = req.headers.get("authorization");
   if (authorization !== null) {
     const [scheme, secret] = authorization.split(" ");

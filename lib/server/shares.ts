@@ -17,7 +17,7 @@ import type { CreateShareInput } from "@/lib/validation/shares";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
-import { assertAdmin, assertScope, isUuid, type Actor } from "./access";
+import { assertAdmin, assertScope, foundOr404, type Actor } from "./access";
 import { getOwnedFileOrThrow, presignVerifiedDownload } from "./files";
 import { hashPassword, verifyPassword } from "./passwords";
 import { shareErrorPage } from "./share-error-page";
@@ -46,8 +46,7 @@ export async function createShareLink(args: { user: Actor; fileId: string; input
   // A link hands out the file's bytes: making one needs read access to them as well.
   assertScope(user, "shares:write");
   assertScope(user, "files:read");
-  const upload = isUuid(fileId) ? await db().upload.findFirst({ where: { id: fileId, ownerId: user.id } }) : null;
-  if (!upload || upload.status === "DELETED") throw new AppError("not_found", "No such file.");
+  const upload = await foundOr404(fileId, (id) => db().upload.findFirst({ where: { id, ownerId: user.id, status: { not: "DELETED" } } }), "No such file.");
   if (upload.status !== "READY") throw new AppError("invalid_state", "Only finished, verified files can be shared.");
   const expiresAt = shareExpiry(new Date(), input.expiresInSeconds, env().SHARE_MAX_TTL_SECONDS);
   const token = generateShareToken();
@@ -75,8 +74,7 @@ export async function listShareLinks(args: { user: Actor; fileId: string }): Pro
 // DELETE /api/shares/:id — idempotent; only the file's owner may revoke.
 export async function revokeShareLink(args: { user: Actor; shareId: string; meta: RequestMeta }): Promise<void> {
   assertScope(args.user, "shares:write");
-  const link = isUuid(args.shareId) ? await db().shareLink.findFirst({ where: { id: args.shareId, upload: { ownerId: args.user.id } }, include: { upload: true } }) : null;
-  if (!link) throw new AppError("not_found", "No such share link.");
+  const link = await foundOr404(args.shareId, (id) => db().shareLink.findFirst({ where: { id, upload: { ownerId: args.user.id } }, include: { upload: true } }), "No such share link.");
   await db().$transaction(async (tx) => {
     const moved = await tx.shareLink.updateMany({ where: { id: link.id, revokedAt: null }, data: { revokedAt: new Date() } });
     if (moved.count === 1) {
@@ -88,8 +86,7 @@ export async function revokeShareLink(args: { user: Actor; shareId: string; meta
 // POST /api/admin/files/:id/revoke-shares — every live link to anyone's file
 export async function adminRevokeShares(args: { actor: Actor; fileId: string; meta: RequestMeta }): Promise<number> {
   assertAdmin(args.actor);
-  const file = isUuid(args.fileId) ? await db().upload.findUnique({ where: { id: args.fileId } }) : null;
-  if (!file) throw new AppError("not_found", "No such file.");
+  const file = await foundOr404(args.fileId, (id) => db().upload.findUnique({ where: { id } }), "No such file.");
   return db().$transaction(async (tx) => {
     const live = await tx.shareLink.findMany({ where: { uploadId: file.id, revokedAt: null }, select: { id: true } });
     await tx.shareLink.updateMany({ where: { id: { in: live.map((l) => l.id) } }, data: { revokedAt: new Date() } });
@@ -178,7 +175,7 @@ async function checkPassword(link: ShareLink, password: string | undefined, meta
       "failureWindowFrom" = CASE WHEN ${isNewWindow} THEN ${NOW_UTC} ELSE "failureWindowFrom" END
     WHERE id = ${link.id}::uuid
     RETURNING "passwordFailures", "failureWindowFrom"`;
-  if (!counted) throw new AppError("not_found", "There is no share link at this address. Check that you copied all of it.");
+  if (!counted) throw unknownLink();
   // This attempt is number `passwordFailures`: beyond the allowance it is refused unchecked.
   const retryAfter = passwordRetryAfter({ passwordFailures: counted.passwordFailures - 1, failureWindowFrom: counted.failureWindowFrom }, new Date());
   if (retryAfter > 0) {

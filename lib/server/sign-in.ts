@@ -2,11 +2,12 @@ import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { AppError } from "@/lib/errors";
 import { credentialsSchema } from "@/lib/validation/users";
+import type { Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { hashPassword, verifyPassword } from "./passwords";
 import { enforceRateLimit, resetRateLimit } from "./rate-limit";
-import { toSessionUser, type SessionUser } from "./users";
+import { toActor } from "./users";
 
 // Password sign-in, behind every way in (the sign-in form and Auth.js's credentials endpoint).
 // Each attempt is counted, per account and per client address, before the password is checked:
@@ -17,7 +18,7 @@ import { toSessionUser, type SessionUser } from "./users";
 const DUMMY_HASH_PROMISE = hashPassword("valet-timing-equaliser");
 
 /** The user for a correct email and password, or null (never says which was wrong). Throws 429/503. */
-export async function signInWithPassword(raw: unknown, meta: RequestMeta): Promise<SessionUser | null> {
+export async function signInWithPassword(raw: unknown, meta: RequestMeta): Promise<Actor | null> {
   const parsed = credentialsSchema.safeParse(raw);
   if (!parsed.success) return null;
   const { email, password } = parsed.data;
@@ -30,7 +31,7 @@ export async function signInWithPassword(raw: unknown, meta: RequestMeta): Promi
   if (!(await verifyPassword(user.passwordHash, password)) || user.disabledAt !== null) return null;
   await resetRateLimit("sign_in", { account: email });
   await recordAudit(db(), { action: "user.signed_in", actorUserId: user.id, detail: { method: "password" } }, meta);
-  return toSessionUser(user);
+  return toActor(user);
 }
 
 // Auth.js turns anything its authorize() throws into a generic sign-in failure. A refusal that is

@@ -25,7 +25,14 @@ function parseSortValue(column: SortColumn, value: string): Date | bigint | stri
   }
 }
 
-export const endOfDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000);
+/** The admin searches' days (YYYY-MM-DD, UTC, both ends included) as filters on createdAt. */
+export function createdOnDays(from: string | undefined, to: string | undefined): Array<{ createdAt: { gte: Date } | { lt: Date } }> {
+  const startOf = (day: string) => new Date(`${day}T00:00:00Z`);
+  return [
+    ...(from ? [{ createdAt: { gte: startOf(from) } }] : []),
+    ...(to ? [{ createdAt: { lt: new Date(startOf(to).getTime() + 86_400_000) } }] : []),
+  ];
+}
 
 // GET /api/admin/uploads — search, filter, sort, keyset pages, and totals by status.
 export async function listAllUploads(actor: Actor, query: AdminUploadsQuery) {
@@ -44,8 +51,7 @@ export async function listAllUploads(actor: Actor, query: AdminUploadsQuery) {
   if (query.status) filters.push({ status: query.status });
   if (query.type) filters.push({ contentType: query.type });
   if (query.owner) filters.push({ owner: { email: query.owner } });
-  if (query.from) filters.push({ createdAt: { gte: new Date(`${query.from}T00:00:00Z`) } });
-  if (query.to) filters.push({ createdAt: { lt: endOfDay(query.to) } });
+  filters.push(...createdOnDays(query.from, query.to));
   if (query.minSize !== undefined) filters.push({ size: { gte: BigInt(query.minSize) } });
   if (query.maxSize !== undefined) filters.push({ size: { lte: BigInt(query.maxSize) } });
   if (query.cursor) {

@@ -8,7 +8,7 @@ import { contentMismatch } from "@/lib/content-check";
 import { formatBytes } from "@/lib/format";
 import { planUpload } from "@/lib/upload-policy";
 import type { CreateUploadInput, PresignableRequest, SignBody } from "@/lib/validation/uploads";
-import { assertAdmin, assertScope, isUuid, type Actor } from "./access";
+import { assertAdmin, assertScope, foundOr404, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { detectContent, SNIFF_BYTES } from "./content-sniff";
 import { db } from "./db";
@@ -110,10 +110,10 @@ export async function getUpload(args: { user: Actor; uploadId: string }): Promis
   return toUploadDto(await getUploadForOwnerOrThrow(args.uploadId, args.user.id));
 }
 
+const NO_SUCH_UPLOAD = "No such upload.";
+
 async function getUploadForOwnerOrThrow(uploadId: string, ownerId: string): Promise<Upload> {
-  const upload = isUuid(uploadId) ? await db().upload.findFirst({ where: { id: uploadId, ownerId } }) : null;
-  if (!upload) throw new AppError("not_found", "No such upload.");
-  return upload;
+  return foundOr404(uploadId, (id) => db().upload.findFirst({ where: { id, ownerId } }), NO_SUCH_UPLOAD);
 }
 
 function toSignable(u: Upload): SignableUpload {
@@ -298,8 +298,7 @@ export async function abortUpload(args: { user: Actor; uploadId: string; meta: R
 // DELETE /api/admin/uploads/:id — anyone's pending upload, in storage too
 export async function adminAbortUpload(args: { actor: Actor; uploadId: string; meta: RequestMeta }): Promise<void> {
   assertAdmin(args.actor);
-  const upload = isUuid(args.uploadId) ? await db().upload.findUnique({ where: { id: args.uploadId } }) : null;
-  if (!upload) throw new AppError("not_found", "No such upload.");
+  const upload = await foundOr404(args.uploadId, (id) => db().upload.findUnique({ where: { id } }), NO_SUCH_UPLOAD);
   if (upload.status === "ABORTED") return;
   if (upload.status !== "PENDING") throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}, not pending.`);
   await abortPendingUpload(upload, args.actor.id, args.meta);

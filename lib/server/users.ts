@@ -20,28 +20,25 @@ import { abortPendingUpload } from "./uploads";
 // (`npm run admin -- grant <email>`), or, on a fresh install, the holder of the one-time setup
 // token printed in the server log claims it (setup.ts).
 
-/** The acting user of a request (see access.ts). */
-export type SessionUser = Actor;
-
 /** Activity is recorded at most this often per user, so reads don't all become writes. */
 const LAST_ACTIVE_RESOLUTION_MS = 60_000;
 
 /** A session may do all its role allows; a token what it was given, within that. */
-export function toSessionUser(user: Pick<User, "id" | "email" | "name" | "role">, token?: { id: string; scopes: string[] }): SessionUser {
+export function toActor(user: Pick<User, "id" | "email" | "name" | "role">, token?: { id: string; scopes: string[] }): Actor {
   const allowed: Scope[] = user.role === "ADMIN" ? [...TOKEN_SCOPES] : DEFAULT_TOKEN_SCOPES;
   const scopes = token ? allowed.filter((s) => token.scopes.filter(isScope).includes(s)) : allowed;
   return { id: user.id, email: user.email, name: user.name, role: user.role, scopes, ...(token ? { tokenId: token.id } : {}) };
 }
 
 // POST /api/users — every new account is an ordinary user.
-export async function createUser(input: z.infer<typeof signUpSchema>, meta: RequestMeta): Promise<SessionUser> {
+export async function createUser(input: z.infer<typeof signUpSchema>, meta: RequestMeta): Promise<Actor> {
   await enforceRateLimit("sign_up", { ip: meta.ip });
   const passwordHash = await hashPassword(input.password);
   try {
     return await db().$transaction(async (tx) => {
       const user = await tx.user.create({ data: { id: randomUUID(), email: input.email, name: input.name || null, passwordHash } });
       await recordAudit(tx, { action: "user.created", actorUserId: user.id, detail: { role: user.role } }, meta);
-      return toSessionUser(user);
+      return toActor(user);
     });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
@@ -52,14 +49,14 @@ export async function createUser(input: z.infer<typeof signUpSchema>, meta: Requ
 }
 
 /** The active (not disabled) user with this id, with their activity noted. */
-export async function getActiveUser(id: string, token?: { id: string; scopes: string[] }): Promise<SessionUser | null> {
+export async function getActiveUser(id: string, token?: { id: string; scopes: string[] }): Promise<Actor | null> {
   const user = await db().user.findUnique({ where: { id } });
   if (!user || user.disabledAt !== null) return null;
   const now = Date.now();
   if (!user.lastActiveAt || now - user.lastActiveAt.getTime() > LAST_ACTIVE_RESOLUTION_MS) {
     await db().user.update({ where: { id }, data: { lastActiveAt: new Date(now) } });
   }
-  return toSessionUser(user, token);
+  return toActor(user, token);
 }
 
 interface UserUsageRow {

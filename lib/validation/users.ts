@@ -13,6 +13,11 @@ export function safeNextPath(value: unknown): string {
   return isSitePath && !value.startsWith("/api/") && value.length <= 1000 ? value : "/files";
 }
 
+/** `path` (the sign-in or sign-up page, maybe with a query) carrying `next` on, unless it is the default. */
+export function withNext(path: string, next: string): string {
+  return next === "/files" ? path : `${path}${path.includes("?") ? "&" : "?"}next=${encodeURIComponent(next)}`;
+}
+
 export const INVALID_CREDENTIALS_MESSAGE = "That email and password don't match an account. Check them and try again.";
 
 export const signUpSchema = z.object({

@@ -181,7 +181,7 @@ export function createStorage(config: StorageConfig) {
 
   /**
    * Does storage know this multipart upload on this key? Answers null where the storage cannot
-   * list parts at all (s3rver answers 405), so the caller can decide.
+   * list parts at all (405 or 501), so the caller can decide.
    */
   async function multipartUploadExists(key: string, uploadId: string): Promise<boolean | null> {
     try {
@@ -200,7 +200,7 @@ export function createStorage(config: StorageConfig) {
       await send(() => client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId })));
     } catch (error) {
       const status = statusOf(error);
-      // Already gone (404), or a storage without abort (s3rver: 405): nothing left to do here.
+      // Already gone (404), or a storage without abort (405, 501): nothing left to do here.
       if (status === 404 || status === 405 || status === 501) return;
       throw error;
     }
@@ -216,7 +216,7 @@ export function createStorage(config: StorageConfig) {
       try {
         page = await send(() => client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: prefix, KeyMarker, UploadIdMarker })));
       } catch (error) {
-        // s3rver cannot list multipart uploads (405); there is nothing this storage can tell us.
+        // A storage that cannot list multipart uploads (405, 501) has nothing to tell us.
         if (statusOf(error) === 405 || statusOf(error) === 501) return found;
         throw error;
       }
@@ -361,7 +361,8 @@ function unsignedAttributes(head: HeadObjectCommandOutput): string[] {
   return found;
 }
 
-function statusOf(error: unknown): number | undefined {
+/** The HTTP status storage answered with, if the error is storage's answer. */
+export function statusOf(error: unknown): number | undefined {
   if (error instanceof AppError) return undefined;
   return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
