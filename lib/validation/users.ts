@@ -2,15 +2,21 @@ import { z } from "zod";
 
 export const MIN_PASSWORD_CHARS = 8;
 
+const SITE = "http://valet.invalid";
+
 /**
  * Where to go after signing in: a path on this site (from a page that sent you to sign in), never
  * another site (`//evil.example`, `/\\evil.example`), the API, or anything a Location header
- * cannot carry. Anything else: My files.
+ * cannot carry. Anything else: My files. Dot segments (`/files/../api`, `%2e%2e`) are resolved
+ * first, as the browser would, and the resolved path is what is returned.
  */
 export function safeNextPath(value: unknown): string {
   // Printable ASCII only (what a browser sends, percent-encoded): it goes into a Location header.
-  const isSitePath = typeof value === "string" && /^\/(?!\/)[!-~]*$/.test(value) && !value.includes("\\");
-  return isSitePath && !value.startsWith("/api/") && value.length <= 1000 ? value : "/files";
+  if (typeof value !== "string" || value.length > 1000 || !/^\/(?!\/)[!-~]*$/.test(value) || value.includes("\\")) return "/files";
+  const url = new URL(value, SITE);
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  const isApi = url.pathname === "/api" || url.pathname.startsWith("/api/");
+  return url.origin === SITE && !isApi && !path.startsWith("//") ? path : "/files";
 }
 
 /** `path` (the sign-in or sign-up page, maybe with a query) carrying `next` on, unless it is the default. */

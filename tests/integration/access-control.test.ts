@@ -170,7 +170,7 @@ describe("sign-in limits", () => {
     const { email } = await signedInClient(APP_URL);
     const goesOn = await form(new ApiClient(APP_URL), email, PASSWORD, "text/html", "/settings?from=mail");
     expect([goesOn.status, goesOn.headers.get("location")]).toEqual([303, "/settings?from=mail"]);
-    for (const elsewhere of ["//evil.example/x", "/\\evil.example", "https://evil.example", "/api/tokens"]) {
+    for (const elsewhere of ["//evil.example/x", "/\\evil.example", "https://evil.example", "/api/tokens", "/files/../api/tokens", "/%2e%2e/api/tokens", "/.//evil.example"]) {
       const res = await form(new ApiClient(APP_URL), email, PASSWORD, "text/html", elsewhere);
       expect([res.status, res.headers.get("location")]).toEqual([303, "/files"]);
     }
