@@ -1,7 +1,7 @@
 import "server-only";
 import type { Prisma } from "@/generated/prisma/client";
 import type { AdminAuditQuery } from "@/lib/validation/admin";
-import { assertAdmin, type Actor } from "./access";
+import { assertAdmin, isUuid, type Actor } from "./access";
 import { db, type Tx } from "./db";
 import { createdOnDays } from "./upload-search";
 
@@ -54,23 +54,25 @@ export async function recordAudit(tx: Tx, entry: AuditEntry, meta: RequestMeta):
   await tx.auditEvent.create({ data: { ...entry, actorTokenId: meta.tokenId ?? null, ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) ?? null } });
 }
 
+/** No actor has this id: a filter on it matches nothing. */
+const NOBODY = "00000000-0000-0000-0000-000000000000";
+
 // GET /api/admin/audit — newest first, keyset by id.
 export async function listAudit(actor: Actor, query: AdminAuditQuery) {
   assertAdmin(actor);
   const filters: Prisma.AuditEventWhereInput[] = [];
   if (query.actor) {
+    // An email, or the id of a user or of an API token; anything else names nobody.
     if (query.actor.includes("@")) {
       const actor = await db().user.findUnique({ where: { email: query.actor }, select: { id: true } });
-      filters.push({ actorUserId: actor?.id ?? "00000000-0000-0000-0000-000000000000" });
+      filters.push({ actorUserId: actor?.id ?? NOBODY });
     } else {
-      filters.push({ OR: [{ actorUserId: query.actor }, { actorTokenId: query.actor }] });
+      filters.push(isUuid(query.actor) ? { OR: [{ actorUserId: query.actor }, { actorTokenId: query.actor }] } : { actorUserId: NOBODY });
     }
   }
   if (query.action) filters.push({ action: { startsWith: query.action } });
-  if (query.object) {
-    const isUuid = /^[0-9a-f-]{36}$/i.test(query.object);
-    filters.push(isUuid ? { OR: [{ uploadId: query.object }, { shareLinkId: query.object }] } : { key: { contains: query.object } });
-  }
+  // The id of an upload or a share link, or part of an object key.
+  if (query.object) filters.push(isUuid(query.object) ? { OR: [{ uploadId: query.object }, { shareLinkId: query.object }] } : { key: { contains: query.object } });
   filters.push(...createdOnDays(query.from, query.to));
   if (query.cursor) filters.push({ id: { lt: BigInt(query.cursor) } });
   const rows = await db().auditEvent.findMany({ where: { AND: filters }, orderBy: { id: "desc" }, take: query.limit + 1 });

@@ -1,9 +1,8 @@
 import "server-only";
 import type { Prisma, Upload } from "@/generated/prisma/client";
-import { AppError } from "@/lib/errors";
 import type { AdminUploadsQuery } from "@/lib/validation/admin";
 import { assertAdmin, type Actor } from "./access";
-import { decodeCursor, encodeCursor } from "./cursor";
+import { cursorTime, decodeCursor, encodeCursor, invalidCursor } from "./cursor";
 import { db } from "./db";
 
 // The admin console's view of every upload: search, filters, sort, keyset pages, totals.
@@ -17,12 +16,11 @@ function sortValue(column: SortColumn, row: Upload): string {
 }
 
 function parseSortValue(column: SortColumn, value: string): Date | bigint | string {
-  try {
-    if (column === "createdAt") return new Date(value);
-    return column === "size" ? BigInt(value) : value;
-  } catch {
-    throw new AppError("invalid_input", "cursor is not one this API handed out.");
-  }
+  if (column === "createdAt") return cursorTime(value);
+  if (column === "name") return value;
+  // A size: a whole number of bytes that fits the column (bigint).
+  if (!/^\d{1,18}$/.test(value)) throw invalidCursor();
+  return BigInt(value);
 }
 
 /** The admin searches' days (YYYY-MM-DD, UTC, both ends included) as filters on createdAt. */

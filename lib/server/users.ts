@@ -8,7 +8,7 @@ import type { UpdateUserInput } from "@/lib/validation/admin";
 import type { signUpSchema } from "@/lib/validation/users";
 import { assertAdmin, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
-import { decodeCursor, encodeCursor } from "./cursor";
+import { cursorTime, decodeCursor, encodeCursor } from "./cursor";
 import { db } from "./db";
 import { hashPassword } from "./passwords";
 import { effectiveQuota, usageOf } from "./quota";
@@ -78,7 +78,8 @@ interface UserUsageRow {
 // GET /api/admin/users — usage against quota, newest accounts first.
 export async function listUsers(actor: Actor, query: { q?: string; limit: number; cursor?: string }) {
   assertAdmin(actor);
-  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+  const decoded = query.cursor ? decodeCursor(query.cursor) : null;
+  const cursor = decoded ? { value: cursorTime(decoded.value).toISOString(), id: decoded.id } : null;
   const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const rows = await db().$queryRaw<UserUsageRow[]>`
     SELECT u.id, u.email, u.name, u.role, u."createdAt", u."disabledAt", u."lastActiveAt", u."quotaBytes", u."quotaFiles",

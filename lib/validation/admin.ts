@@ -7,6 +7,16 @@ export function queryObject(params: URLSearchParams): Record<string, string> {
   return Object.fromEntries([...params].filter(([, v]) => v.trim() !== ""));
 }
 
+/** A page's search params the same way: the first of a repeated field, trimmed; empty ones left out. */
+export function pageQuery(search: Record<string, string | string[] | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(search).flatMap(([k, v]) => {
+      const first = (Array.isArray(v) ? v[0] : v)?.trim();
+      return first ? [[k, first]] : [];
+    }),
+  );
+}
+
 const day = z.iso.date("use a date like 2026-11-27");
 const bytes = z.coerce.number().int().min(0);
 
@@ -39,7 +49,8 @@ export const adminAuditQuerySchema = z.object({
   from: day.optional(),
   to: day.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(/^\d+$/).optional(),
+  // An event id (a bigint): at most 18 digits always fits.
+  cursor: z.string().regex(/^\d{1,18}$/, "cursor is not one this API handed out.").optional(),
 });
 export type AdminAuditQuery = z.infer<typeof adminAuditQuerySchema>;
 

@@ -121,6 +121,47 @@ describe("admin API", () => {
     expect(audit.body.events).toEqual([expect.objectContaining({ action: "file.deleted", uploadId: file.id, actorEmail: adminEmail })]);
   });
 
+  it("searches the audit by actor id or token id, object id or key, and finds nothing (not an error) for other words", async () => {
+    const { client: owner, email } = await signedInClient(APP_URL);
+    const { client: admin } = await adminClient();
+    const { file } = await uploadFile(owner, Buffer.from("audited"), { name: "a.txt", type: "text/plain" });
+    const ownerId = await userIdOf(email);
+    const byActor = await admin.json("GET", `/api/admin/audit?actor=${ownerId}&action=upload.completed`);
+    expect(byActor.body.events).toEqual([expect.objectContaining({ uploadId: file.id, actorUserId: ownerId })]);
+    const byObject = await admin.json("GET", `/api/admin/audit?object=${file.id}&action=upload.completed`);
+    expect(byObject.body.events).toEqual([expect.objectContaining({ uploadId: file.id })]);
+    for (const query of ["actor=someone", `actor=${"-".repeat(36)}`, `object=${"-".repeat(36)}`]) {
+      const res = await admin.json("GET", `/api/admin/audit?${query}`);
+      expect([query, res.status, res.body.events]).toEqual([query, 200, []]);
+    }
+  });
+
+  it("a cursor it did not hand out is 422 on every listing, and the console pages say so instead of failing", async () => {
+    const { client: admin } = await adminClient();
+    const forged = (value: string, id: string) => Buffer.from(JSON.stringify([value, id])).toString("base64url");
+    const someId = "0b6c1c1e-4d1f-4c55-9a5e-1c0f8b9a7d01";
+    for (const path of [
+      `/api/admin/users?cursor=${forged("2026-01-01T00:00:00Z", "x")}`,
+      `/api/admin/users?cursor=${forged("not a date", someId)}`,
+      `/api/admin/uploads?cursor=${forged("2026-01-01T00:00:00Z", "x")}`,
+      `/api/admin/uploads?cursor=${forged("not a date", someId)}`,
+      `/api/admin/uploads?sort=size&cursor=${forged("99999999999999999999999", someId)}`,
+      "/api/admin/users?cursor=zzz",
+      "/api/admin/audit?cursor=99999999999999999999999",
+    ]) {
+      const res = await admin.json("GET", path);
+      expect([path, res.status, res.body.error?.code]).toEqual([path, 422, "invalid_input"]);
+    }
+    for (const page of ["/admin/users?cursor=zzz", "/admin?cursor=zzz", "/admin/audit?cursor=zzz&actor=a&actor=b"]) {
+      const res = await admin.request(page);
+      expect([page, res.status]).toEqual([page, 200]);
+      expect(await res.text()).toMatch(/cursor is not one this API handed out|Check the filters/);
+    }
+    // A field given twice (an edited link): the first counts.
+    const twice = await admin.request("/admin/users?q=a&q=b");
+    expect(twice.status).toBe(200);
+  });
+
   it("disabling a user stops their session, tokens and links at once and aborts their uploads", async () => {
     const { client: user, email } = await signedInClient(APP_URL);
     const { client: admin } = await adminClient();

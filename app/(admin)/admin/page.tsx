@@ -1,61 +1,34 @@
 import type { Metadata } from "next";
-import { ZodError } from "zod";
 import { AdminUploadActions } from "@/components/admin-upload-actions";
 import { Alert } from "@/components/ui/alert";
 import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
 import { Table } from "@/components/ui/table";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { NextPageLink } from "@/components/ui/next-page-link";
-import { AppError } from "@/lib/errors";
 import { formatBytes, formatDate } from "@/lib/format";
+import { listingOrProblem } from "@/lib/server/admin-listing";
 import { lastReconcileRun } from "@/lib/server/reconciler";
 import { requireAdmin } from "@/lib/server/session";
 import { listAllUploads } from "@/lib/server/upload-search";
 import { MiB } from "@/lib/units";
-import { adminUploadsQuerySchema } from "@/lib/validation/admin";
+import { adminUploadsQuerySchema, pageQuery } from "@/lib/validation/admin";
 
 export const metadata: Metadata = { title: "Admin · Uploads" };
 
 type Search = Record<string, string | string[] | undefined>;
 
-function one(search: Search, key: string): string | undefined {
-  const v = search[key];
-  const s = Array.isArray(v) ? v[0] : v;
-  return s && s.trim() !== "" ? s.trim() : undefined;
-}
-
 export default async function AdminUploadsPage({ searchParams }: { searchParams: Promise<Search> }) {
   const admin = await requireAdmin();
   const search = await searchParams;
-  const mib = (key: string) => {
-    const v = one(search, key);
-    return v === undefined ? undefined : String(Math.round(Number(v) * MiB));
-  };
-  let data: Awaited<ReturnType<typeof listAllUploads>> | null = null;
-  let reconciler: Awaited<ReturnType<typeof lastReconcileRun>> = null;
-  let error: string | null = null;
-  try {
-    const query = adminUploadsQuerySchema.parse({
-      q: one(search, "q"),
-      status: one(search, "status"),
-      type: one(search, "type"),
-      owner: one(search, "owner"),
-      from: one(search, "from"),
-      to: one(search, "to"),
-      minSize: mib("minMiB"),
-      maxSize: mib("maxMiB"),
-      sort: one(search, "sort"),
-      order: one(search, "order"),
-      cursor: one(search, "cursor"),
-    });
-    data = await listAllUploads(admin, query);
-    reconciler = await lastReconcileRun(admin);
-  } catch (e) {
-    if (e instanceof ZodError) error = `Check the filters: ${e.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`;
-    else if (e instanceof AppError) error = e.message;
-    else throw e;
-  }
-  const value = (key: string) => one(search, key) ?? "";
+  const fields = pageQuery(search);
+  const mib = (key: string) => (fields[key] === undefined ? undefined : String(Math.round(Number(fields[key]) * MiB)));
+  const { data: loaded, problem: error } = await listingOrProblem(async () => {
+    const query = adminUploadsQuerySchema.parse({ ...fields, minSize: mib("minMiB"), maxSize: mib("maxMiB") });
+    return { list: await listAllUploads(admin, query), reconciler: await lastReconcileRun(admin) };
+  });
+  const data = loaded?.list ?? null;
+  const reconciler = loaded?.reconciler ?? null;
+  const value = (key: string) => fields[key] ?? "";
 
   return (
     <section className="space-y-5" aria-labelledby="uploads-heading">
@@ -161,7 +134,7 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
         </Table>
       ) : null}
       {data?.nextCursor ? (
-        <NextPageLink path="/admin" search={search} cursor={data.nextCursor}>
+        <NextPageLink path="/admin" fields={fields} cursor={data.nextCursor}>
           Next page
         </NextPageLink>
       ) : null}

@@ -1,28 +1,21 @@
 import type { Metadata } from "next";
-import { ZodError } from "zod";
 import { Alert } from "@/components/ui/alert";
 import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
 import { Table } from "@/components/ui/table";
 import { NextPageLink } from "@/components/ui/next-page-link";
 import { formatDate } from "@/lib/format";
+import { listingOrProblem } from "@/lib/server/admin-listing";
 import { listAudit } from "@/lib/server/audit";
 import { requireAdmin } from "@/lib/server/session";
-import { adminAuditQuerySchema } from "@/lib/validation/admin";
+import { adminAuditQuerySchema, pageQuery } from "@/lib/validation/admin";
 
 export const metadata: Metadata = { title: "Admin · Audit log" };
 
-export default async function AdminAuditPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+export default async function AdminAuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const admin = await requireAdmin();
   const search = await searchParams;
-  const clean = Object.fromEntries(Object.entries(search).filter(([, v]) => typeof v === "string" && v.trim() !== ""));
-  let data: Awaited<ReturnType<typeof listAudit>> | null = null;
-  let error: string | null = null;
-  try {
-    data = await listAudit(admin, adminAuditQuerySchema.parse(clean));
-  } catch (e) {
-    if (!(e instanceof ZodError)) throw e;
-    error = `Check the filters: ${e.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`;
-  }
+  const fields = pageQuery(search);
+  const { data, problem: error } = await listingOrProblem(() => listAudit(admin, adminAuditQuerySchema.parse(fields)));
 
   return (
     <section className="space-y-4" aria-labelledby="audit-heading">
@@ -31,19 +24,19 @@ export default async function AdminAuditPage({ searchParams }: { searchParams: P
       </h2>
       <form method="get" className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-6" aria-label="Filter the audit log">
         <FilterField label="Actor">
-          <input name="actor" defaultValue={search.actor ?? ""} placeholder="email or id" className={filterInputClass} />
+          <input name="actor" defaultValue={fields.actor ?? ""} placeholder="email or id" className={filterInputClass} />
         </FilterField>
         <FilterField label="Action">
-          <input name="action" defaultValue={search.action ?? ""} placeholder="e.g. share. or upload.signed" className={filterInputClass} />
+          <input name="action" defaultValue={fields.action ?? ""} placeholder="e.g. share. or upload.signed" className={filterInputClass} />
         </FilterField>
         <FilterField label="Object">
-          <input name="object" defaultValue={search.object ?? ""} placeholder="upload/link id or key" className={filterInputClass} />
+          <input name="object" defaultValue={fields.object ?? ""} placeholder="upload/link id or key" className={filterInputClass} />
         </FilterField>
         <FilterField label="From">
-          <input name="from" type="date" defaultValue={search.from ?? ""} className={filterInputClass} />
+          <input name="from" type="date" defaultValue={fields.from ?? ""} className={filterInputClass} />
         </FilterField>
         <FilterField label="To">
-          <input name="to" type="date" defaultValue={search.to ?? ""} className={filterInputClass} />
+          <input name="to" type="date" defaultValue={fields.to ?? ""} className={filterInputClass} />
         </FilterField>
         <FilterActions submitLabel="Filter" clearHref="/admin/audit" />
       </form>
@@ -76,7 +69,7 @@ export default async function AdminAuditPage({ searchParams }: { searchParams: P
         </Table>
       ) : null}
       {data?.nextCursor ? (
-        <NextPageLink path="/admin/audit" search={search} cursor={data.nextCursor}>
+        <NextPageLink path="/admin/audit" fields={fields} cursor={data.nextCursor}>
           Older events
         </NextPageLink>
       ) : null}

@@ -1,19 +1,22 @@
 import type { Metadata } from "next";
 import { AdminUserRow } from "@/components/admin-user-row";
+import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
 import { Table } from "@/components/ui/table";
 import { NextPageLink } from "@/components/ui/next-page-link";
+import { listingOrProblem } from "@/lib/server/admin-listing";
 import { requireAdmin } from "@/lib/server/session";
 import { listUsers } from "@/lib/server/users";
-import { adminUsersQuerySchema } from "@/lib/validation/admin";
+import { adminUsersQuerySchema, pageQuery } from "@/lib/validation/admin";
 
 export const metadata: Metadata = { title: "Admin · Users" };
 
-export default async function AdminUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+export default async function AdminUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const me = await requireAdmin();
   const search = await searchParams;
-  const query = adminUsersQuerySchema.parse({ q: search.q || undefined, cursor: search.cursor || undefined });
-  const { users, nextCursor } = await listUsers(me, query);
+  const fields = pageQuery(search);
+  const { data, problem } = await listingOrProblem(() => listUsers(me, adminUsersQuerySchema.parse(fields)));
+  const { users, nextCursor } = data ?? { users: [], nextCursor: null };
   return (
     <section className="space-y-4" aria-labelledby="users-heading">
       <h2 id="users-heading" className="sr-only">
@@ -23,12 +26,13 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
         <label htmlFor="user-q" className="sr-only">
           Search users
         </label>
-        <input id="user-q" name="q" defaultValue={search.q ?? ""} placeholder="Email or name" className="block w-full rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300" />
+        <input id="user-q" name="q" defaultValue={fields.q ?? ""} placeholder="Email or name" className="block w-full rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300" />
         <button type="submit" className={buttonClasses("primary")}>
           Search
         </button>
       </form>
-      {users.length === 0 ? (
+      {problem ? <Alert>{problem}</Alert> : null}
+      {problem ? null : users.length === 0 ? (
         <p className="text-sm text-slate-600">No users match. Clear the search to see everyone.</p>
       ) : (
         <Table caption="Users" headers={["User", "Usage", "Quota", "Last active", ""]}>
@@ -38,7 +42,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
         </Table>
       )}
       {nextCursor ? (
-        <NextPageLink path="/admin/users" search={search} cursor={nextCursor}>
+        <NextPageLink path="/admin/users" fields={fields} cursor={nextCursor}>
           Next page
         </NextPageLink>
       ) : null}
