@@ -1,7 +1,37 @@
-// The JSON shapes the API answers with, shared by the server (which builds them) and the
-// browser client (which reads them).
+// The JSON shapes the API answers with, declared once: the server builds them, and the browser,
+// the CLI, the benchmarks and the tests read them through lib/upload-client.ts.
 import type { Scope } from "./scopes";
 import type { ShareStatus } from "./share-policy";
+import type { UploadStrategy } from "./upload-policy";
+
+export type UploadStatus = "PENDING" | "READY" | "REJECTED" | "ABORTED" | "DELETED" | "EXPIRED" | "QUARANTINED";
+
+/** An upload reservation (POST /api/uploads, GET /api/uploads/:id): the geometry every part is signed with. */
+export interface UploadDto {
+  id: string;
+  /** The object key Valet chose; every URL for this upload names it. */
+  key: string;
+  name: string;
+  size: number;
+  type: string;
+  status: UploadStatus;
+  strategy: UploadStrategy;
+  /** Bytes in every part but the last (the whole size for a single upload). */
+  partSize: number;
+  maxParts: number;
+  /** No URL is signed for this upload after this. */
+  expiresAt: string;
+  createdAt: string;
+}
+
+/** One presigned storage request (POST /api/uploads/:id/sign answers one, or `{ results, expiresAt }` for a batch). */
+export interface SignedRequestDto {
+  url: string;
+  key: string;
+  /** Headers the URL was signed with, which the request must carry exactly. */
+  headers?: Record<string, string>;
+  expiresAt: string;
+}
 
 export interface FileDto {
   id: string;

@@ -17,6 +17,13 @@ export interface Actor {
   tokenId?: string;
 }
 
+/** 401, in the words for how the request tried to authenticate. */
+export function unauthenticated(via: "session" | "token"): AppError {
+  return via === "token"
+    ? new AppError("unauthenticated", "This API token is not valid: it may be wrong, expired or revoked.")
+    : new AppError("unauthenticated", "Sign in to do this.");
+}
+
 /** An API token without `scope` (or a session that somehow lacks it) is refused. */
 export function assertScope(actor: Actor, scope: Scope): void {
   if (!actor.scopes.includes(scope)) {

@@ -5,16 +5,16 @@ import type { ApiTokenDto } from "@/lib/dto";
 import { AppError } from "@/lib/errors";
 import { DEFAULT_TOKEN_SCOPES, isScope } from "@/lib/scopes";
 import type { CreateApiTokenInput } from "@/lib/validation/tokens";
-import { assertSession, foundOr404, type Actor } from "./access";
+import { assertSession, foundOr404, unauthenticated, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
-import { getActiveUser } from "./users";
+import type { Caller } from "./users";
 
 // Personal API tokens: "valet_" + 256 random bits. Shown once; only a SHA-256 is stored. Each
 // carries the scopes chosen when it was made; only a signed-in person (never a token) can make,
 // list or revoke tokens, so a leaked token cannot buy itself a longer-lived or wider one.
 const TOKEN_PREFIX = "valet_";
-const LAST_USED_RESOLUTION_MS = 60_000;
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 const hashToken = (secret: string) => createHash("sha256").update(secret).digest("hex");
 
@@ -64,17 +64,8 @@ export async function revokeApiToken(args: { user: Actor; tokenId: string; meta:
   });
 }
 
-/** The user behind `Authorization: Bearer <secret>`, or a 401 for any token that is not good now. */
-export async function userForBearerToken(secret: string): Promise<Actor> {
-  const invalid = new AppError("unauthenticated", "This API token is not valid: it may be wrong, expired or revoked.");
-  if (!secret.startsWith(TOKEN_PREFIX)) throw invalid;
-  const token = await db().apiToken.findUnique({ where: { tokenHash: hashToken(secret) } });
-  const now = Date.now();
-  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= now)) throw invalid;
-  const user = await getActiveUser(token.userId, { id: token.id, scopes: token.scopes });
-  if (!user) throw invalid;
-  if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await db().apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now) } });
-  }
-  return user;
+/** The caller a bearer secret names (its hash), or 401 when it cannot be a Valet token at all. */
+export function callerForToken(secret: string): Caller {
+  if (!secret.startsWith(TOKEN_PREFIX)) throw unauthenticated("token");
+  return { tokenHash: hashToken(secret) };
 }

@@ -1,8 +1,8 @@
 import "server-only";
-import type { Prisma } from "@/generated/prisma/client";
+import { Prisma } from "@/generated/prisma/client";
 import type { AdminAuditQuery } from "@/lib/validation/admin";
 import { assertAdmin, isUuid, type Actor } from "./access";
-import { db, type Tx } from "./db";
+import { db, NOW_UTC, queryRows, type Tx } from "./db";
 import { createdOnDays } from "./upload-search";
 
 /** Where a request came from, as recorded with everything it was granted. */
@@ -52,6 +52,72 @@ export interface AuditEntry {
 /** Records one event; pass the transaction of the change it describes where there is one. */
 export async function recordAudit(tx: Tx, entry: AuditEntry, meta: RequestMeta): Promise<void> {
   await tx.auditEvent.create({ data: { ...entry, actorTokenId: meta.tokenId ?? null, ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) ?? null } });
+}
+
+/**
+ * The same row as an INSERT … SELECT for a statement of the caller's (written as a CTE), inserted
+ * only when `when` holds: the event is recorded in the same round trip, and the same transaction,
+ * as the change it describes.
+ */
+export function auditRowSql(entry: AuditEntry, meta: RequestMeta, when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
+  const [action, actorUserId, actorTokenId, uploadId, shareLinkId, key, detail, ip, userAgent] = auditValues(entry, meta);
+  return Prisma.sql`
+    INSERT INTO "AuditEvent" (${AUDIT_COLUMNS}, "createdAt")
+    SELECT ${action}::text, ${actorUserId}::uuid, ${actorTokenId}::uuid, ${uploadId}::uuid, ${shareLinkId}::uuid, ${key}::text, ${detail}::jsonb, ${ip}::text, ${userAgent}::text, ${NOW_UTC}
+    WHERE ${when}`;
+}
+
+const AUDIT_COLUMNS = Prisma.raw(`action, "actorUserId", "actorTokenId", "uploadId", "shareLinkId", key, detail, ip, "userAgent"`);
+
+/** A row's values in AUDIT_COLUMNS order, as recordAudit writes them; createdAt is the database's clock. */
+function auditValues(entry: AuditEntry, meta: RequestMeta) {
+  const detail = entry.detail === undefined ? null : JSON.stringify(entry.detail);
+  return [entry.action, entry.actorUserId, meta.tokenId ?? null, entry.uploadId ?? null, entry.shareLinkId ?? null, entry.key ?? null, detail, meta.ip, meta.userAgent?.slice(0, 512) ?? null] as const;
+}
+
+/** Rows one shared INSERT takes at most (a few hundred KiB of parameters at the longest). */
+const MAX_AUDIT_ROWS_PER_INSERT = 500;
+
+interface QueuedRow {
+  values: ReturnType<typeof auditValues>;
+  written(): void;
+  failed(error: unknown): void;
+}
+const queuedRows: QueuedRow[] = [];
+let isWritingQueue = false;
+
+/**
+ * Records an event that changes nothing else (a sign call that pins no new digest) in an INSERT
+ * shared with the calls that arrive while the previous one is being written, as PostgreSQL's own
+ * group commit does: under load a row costs a fraction of a round trip. The promise settles when
+ * the row is committed, or fails with its whole INSERT, so a caller that awaits it never hands out
+ * what it records before the record is in the database.
+ */
+export function recordAuditShared(entry: AuditEntry, meta: RequestMeta): Promise<void> {
+  const values = auditValues(entry, meta);
+  return new Promise((written, failed) => {
+    queuedRows.push({ values, written, failed });
+    if (!isWritingQueue) void writeQueuedRows();
+  });
+}
+
+async function writeQueuedRows(): Promise<void> {
+  isWritingQueue = true;
+  while (queuedRows.length > 0) {
+    const rows = queuedRows.splice(0, MAX_AUDIT_ROWS_PER_INSERT);
+    const column = (i: number) => rows.map((r) => r.values[i]);
+    try {
+      await queryRows(Prisma.sql`
+        INSERT INTO "AuditEvent" (${AUDIT_COLUMNS}, "createdAt")
+        SELECT action, "actorUserId", "actorTokenId", "uploadId", "shareLinkId", key, detail::jsonb, ip, "userAgent", ${NOW_UTC}
+        FROM unnest(${column(0)}::text[], ${column(1)}::uuid[], ${column(2)}::uuid[], ${column(3)}::uuid[], ${column(4)}::uuid[], ${column(5)}::text[], ${column(6)}::text[], ${column(7)}::text[], ${column(8)}::text[])
+          AS t(${AUDIT_COLUMNS})`);
+      for (const row of rows) row.written();
+    } catch (error) {
+      for (const row of rows) row.failed(error);
+    }
+  }
+  isWritingQueue = false;
 }
 
 /** No actor has this id: a filter on it matches nothing. */

@@ -1,12 +1,14 @@
 import "server-only";
+import { cookies } from "next/headers";
 import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { AppError } from "@/lib/errors";
 import type { Actor } from "./access";
 import { env } from "./env";
 import { requestMeta } from "./route";
+import { isServedOverHttps, sessionUserId } from "./session-cookie";
 import { noteSignInRefusal, signInWithPassword } from "./sign-in";
-import { getActiveUser } from "./users";
+import { findSessionActor } from "./users";
 
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
 
@@ -18,7 +20,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   trustHost: true,
   // Secure cookies (with the __Secure-/__Host- prefixes) whenever the public URL is https, even
   // behind a proxy that talks plain HTTP to the app.
-  useSecureCookies: new URL(env().APP_URL).protocol === "https:",
+  useSecureCookies: isServedOverHttps(),
   session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: "/sign-in" },
   logger: {
@@ -53,9 +55,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   },
 }));
 
-/** The signed-in user, re-read from the database: a disabled or deleted account has none. */
+/** The signed-in user, re-read from the database: a disabled or deleted account has none. For pages. */
 export async function currentUser(): Promise<Actor | null> {
-  const session = await auth();
-  const id = session?.user?.id;
-  return id ? getActiveUser(id) : null;
+  const id = await sessionUserId(await cookies());
+  return id ? findSessionActor(id) : null;
 }

@@ -1,34 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { GiB } from "@/lib/units";
+import { DEFAULT_ALLOWED_CONTENT_TYPES } from "@/lib/media-types";
 import { MAX_OBJECT_BYTES } from "@/lib/upload-policy";
-
-/** Types accepted when ALLOWED_CONTENT_TYPES is unset: documents, images, audio, video, archives. */
-export const DEFAULT_ALLOWED_CONTENT_TYPES = [
-  "image/jpeg",
-  "image/png",
-  "image/gif",
-  "image/webp",
-  "image/avif",
-  "application/pdf",
-  "text/plain",
-  "text/csv",
-  "text/markdown",
-  "application/json",
-  "application/zip",
-  "application/gzip",
-  "audio/mpeg",
-  "audio/ogg",
-  "audio/wav",
-  "video/mp4",
-  "video/webm",
-  "video/quicktime",
-  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-  "application/vnd.oasis.opendocument.text",
-  "application/vnd.oasis.opendocument.spreadsheet",
-];
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const list = z.string().transform((v) =>
@@ -76,6 +50,8 @@ const envSchema = z
     ALLOWED_CONTENT_TYPES: list.optional(),
     // SigV4 presigned URLs live at most 7 days.
     UPLOAD_URL_TTL_SECONDS: seconds(604_800).default(900),
+    // Storage requests each browser keeps in flight for its uploads (parts of one file, or files).
+    UPLOAD_PART_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
     DOWNLOAD_URL_TTL_SECONDS: seconds(604_800).default(3600),
     SHARE_MAX_TTL_SECONDS: seconds(365 * 86_400).default(30 * 86_400),
     // Share redirects are followed at once; a minute covers slow clients without lingering.
@@ -99,6 +75,9 @@ const envSchema = z
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
     // 0 turns the in-app reconciler off (run `npm run reconcile` from cron instead).
     RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(600),
+    // How often each instance HEADs the bucket to know whether storage is reachable; reserve and
+    // sign answer 503 at once while the last look (or any storage call since) found it down.
+    STORAGE_PROBE_INTERVAL_SECONDS: seconds(3600).default(5),
     CORS_ALLOWED_ORIGINS: list.optional(),
   })
   .refine((e) => e.ADMIN_EMAILS === undefined, {

@@ -1,17 +1,18 @@
 import "server-only";
-import { db } from "./db";
-import { storage } from "./storage";
+import { Prisma } from "@/generated/prisma/client";
+import { queryRows } from "./db";
+import { storageProbe } from "./storage";
 
-async function probe(check: () => Promise<unknown>): Promise<"ok" | "unavailable"> {
-  try {
-    await check();
-    return "ok";
-  } catch {
-    return "unavailable";
-  }
-}
-
+// GET /api/health. The database is asked on every call; storage is what the instance's probe
+// last saw (a fresh look when that is older than STORAGE_PROBE_INTERVAL_SECONDS), which is what
+// reserve and sign act on: a load balancer and the API agree on whether storage is up.
 export async function checkHealth() {
-  const [database, objectStorage] = await Promise.all([probe(() => db().$queryRaw`SELECT 1`), probe(() => storage().ping())]);
+  const [database, objectStorage] = await Promise.all([
+    queryRows(Prisma.sql`SELECT 1`).then(
+      () => "ok" as const,
+      () => "unavailable" as const,
+    ),
+    storageProbe().check(),
+  ]);
   return { ok: database === "ok" && objectStorage === "ok", database, storage: objectStorage };
 }

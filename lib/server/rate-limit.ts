@@ -2,7 +2,7 @@ import "server-only";
 import { Prisma } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { retryAfterSeconds } from "@/lib/limits";
-import { db } from "./db";
+import { db, NOW_UTC, queryRows } from "./db";
 import { env } from "./env";
 
 // Rate limits, counted in PostgreSQL so that every app instance shares them. Fixed windows, one
@@ -14,7 +14,6 @@ export const IP_ALLOWANCE_FACTOR = 5;
 /** Sign-in attempts are counted over a quarter of an hour, sign-ups over an hour. */
 export const SIGN_IN_WINDOW_SECONDS = 15 * 60;
 const SIGN_UP_WINDOW_SECONDS = 3600;
-const NOW_UTC = Prisma.sql`(now() AT TIME ZONE 'UTC')`;
 
 export type LimitKind = "reserve" | "sign" | "share_download" | "password" | "sign_in" | "sign_up";
 
@@ -47,38 +46,83 @@ function limitFor(kind: LimitKind): Limit {
   }
 }
 
-async function hit(key: string, windowSeconds: number): Promise<{ count: number; windowStart: Date }> {
-  const rows = await db().$queryRaw<Array<{ count: number; windowStart: Date }>>`
-    INSERT INTO "RateLimit" (key, "windowStart", count) VALUES (${key}, ${NOW_UTC}, 1)
-    ON CONFLICT (key) DO UPDATE SET
-      count = CASE WHEN "RateLimit"."windowStart" <= ${NOW_UTC} - make_interval(secs => ${windowSeconds}) THEN 1 ELSE "RateLimit".count + 1 END,
-      "windowStart" = CASE WHEN "RateLimit"."windowStart" <= ${NOW_UTC} - make_interval(secs => ${windowSeconds}) THEN ${NOW_UTC} ELSE "RateLimit"."windowStart" END
-    RETURNING count, "windowStart"`;
-  return rows[0]!;
-}
-
 function waitText(seconds: number): string {
   if (seconds < 90) return `${seconds} second${seconds === 1 ? "" : "s"}`;
   const minutes = Math.ceil(seconds / 60);
   return `${minutes} minute${minutes === 1 ? "" : "s"}`;
 }
 
+/** Each window's count after this request and when it opened; null where it was not counted. */
+export interface RateLimitColumns {
+  limitCount1: number | null;
+  limitStart1: Date | null;
+  limitCount2: number | null;
+  limitStart2: Date | null;
+}
+
+export interface RateLimitCount {
+  /** CTEs (`limit_1`, `limit_2`) that count the request, to follow the caller's own after a comma. */
+  ctes: Prisma.Sql;
+  /** The RateLimitColumns, for the statement's final SELECT list. */
+  columns: Prisma.Sql;
+  /** Throws 429 with Retry-After when a window the row shows is over its limit. */
+  enforce(row: RateLimitColumns): void;
+}
+
+/**
+ * One request counted against the subject's window (a user id, or an account's email for
+ * sign-in) and then the address's, as SQL to run in one statement: the subject's upsert first,
+ * the address's only while the subject is within its limit (so a subject that is over does not
+ * use up its address's allowance too). Windows are always locked in that order, so concurrent
+ * counts cannot deadlock. `onlyIf` (a boolean SQL expression, e.g. "the upload is yours") counts
+ * nothing when false, so a refused request costs no allowance.
+ */
+export function rateLimitCount(kind: LimitKind, subject: { userId?: string | Prisma.Sql; account?: string; ip: string | null }, onlyIf: Prisma.Sql = Prisma.sql`true`): RateLimitCount {
+  const limit = limitFor(kind);
+  const checks: Array<{ key: Prisma.Sql | null; max: number; where: string }> = [];
+  // A user id may be SQL (e.g. the actor's id from the same statement): the key is built there too.
+  const who = subject.userId !== undefined ? Prisma.sql`${`${kind}:user:`}::text || ${subject.userId}` : subject.account ? Prisma.sql`${`${kind}:account:${subject.account}`}::text` : null;
+  checks.push({ key: who && limit.perSubject > 0 ? who : null, max: limit.perSubject, where: kind === "sign_in" ? " for this account" : "" });
+  checks.push({ key: subject.ip ? Prisma.sql`${`${kind}:ip:${subject.ip}`}::text` : null, max: limit.perIp, where: kind === "sign_in" ? " from your address" : "" });
+  const [first, second] = checks as [(typeof checks)[0], (typeof checks)[0]];
+  const windowOver = Prisma.sql`"RateLimit"."windowStart" <= ${NOW_UTC} - make_interval(secs => ${limit.windowSeconds})`;
+  const upsert = (key: Prisma.Sql | null, when: Prisma.Sql) => Prisma.sql`
+    INSERT INTO "RateLimit" (key, "windowStart", count)
+    SELECT ${key ?? Prisma.sql`NULL::text`}, ${NOW_UTC}, 1 WHERE ${key === null ? Prisma.sql`false` : Prisma.sql`true`} AND ${when}
+    ON CONFLICT (key) DO UPDATE SET
+      count = CASE WHEN ${windowOver} THEN 1 ELSE "RateLimit".count + 1 END,
+      "windowStart" = CASE WHEN ${windowOver} THEN ${NOW_UTC} ELSE "RateLimit"."windowStart" END
+    RETURNING count, "windowStart"`;
+  return {
+    ctes: Prisma.sql`
+      limit_1 AS (${upsert(first.key, onlyIf)}),
+      limit_2 AS (${upsert(second.key, Prisma.sql`(${onlyIf}) AND NOT EXISTS (SELECT 1 FROM limit_1 WHERE count > ${first.max}::int)`)})`,
+    columns: Prisma.sql`
+      (SELECT count FROM limit_1) AS "limitCount1", (SELECT "windowStart" FROM limit_1) AS "limitStart1",
+      (SELECT count FROM limit_2) AS "limitCount2", (SELECT "windowStart" FROM limit_2) AS "limitStart2"`,
+    enforce(row) {
+      const now = new Date();
+      const counted: Array<[number | null, Date | null, (typeof checks)[0]]> = [
+        [row.limitCount1, row.limitStart1, first],
+        [row.limitCount2, row.limitStart2, second],
+      ];
+      for (const [count, windowStart, check] of counted) {
+        if (count === null || windowStart === null) continue;
+        const wait = retryAfterSeconds(count, check.max, windowStart, now, limit.windowSeconds);
+        if (wait > 0) throw new AppError("rate_limited", `Too many ${limit.what}${check.where}. Try again in ${waitText(wait)}.`, { retryAfterSeconds: wait });
+      }
+    },
+  };
+}
+
 /**
  * Counts one request against the subject's limit (a user id, or an account's email for sign-in)
- * and the address's, and throws 429 with Retry-After when either is exceeded.
+ * and the address's, and throws 429 with Retry-After when either is exceeded. One round trip.
  */
 export async function enforceRateLimit(kind: LimitKind, subject: { userId?: string; account?: string; ip: string | null }): Promise<void> {
-  const limit = limitFor(kind);
-  const checks: Array<[string, number, string]> = [];
-  const who = subject.userId ? `user:${subject.userId}` : subject.account ? `account:${subject.account}` : undefined;
-  if (who && limit.perSubject > 0) checks.push([`${kind}:${who}`, limit.perSubject, kind === "sign_in" ? " for this account" : ""]);
-  if (subject.ip) checks.push([`${kind}:ip:${subject.ip}`, limit.perIp, kind === "sign_in" ? " from your address" : ""]);
-  const now = new Date();
-  for (const [key, max, where] of checks) {
-    const { count, windowStart } = await hit(key, limit.windowSeconds);
-    const wait = retryAfterSeconds(count, max, windowStart, now, limit.windowSeconds);
-    if (wait > 0) throw new AppError("rate_limited", `Too many ${limit.what}${where}. Try again in ${waitText(wait)}.`, { retryAfterSeconds: wait });
-  }
+  const count = rateLimitCount(kind, subject);
+  const [row] = await queryRows<RateLimitColumns>(Prisma.sql`WITH ${count.ctes} SELECT ${count.columns}`);
+  count.enforce(row!);
 }
 
 /** Forgets a subject's count, e.g. an account's sign-in attempts once it signed in. */

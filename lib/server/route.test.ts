@@ -4,8 +4,6 @@ import { AppError, ERROR_STATUS } from "@/lib/errors";
 import { PEER_ADDRESS_HEADER } from "./peer-address";
 import { clientIp, toErrorResponse } from "./route";
 
-vi.mock("./auth", () => ({ currentUser: async () => null }));
-
 describe("toErrorResponse", () => {
   it("maps every AppError code to its status and the standard body", async () => {
     for (const [code, status] of Object.entries(ERROR_STATUS)) {

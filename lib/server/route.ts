@@ -3,13 +3,15 @@ import { NextResponse, type NextRequest } from "next/server";
 import { ZodError, type z } from "zod";
 import { Prisma } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
-import { assertAdmin, isUuid, type Actor } from "./access";
+import { assertAdmin, isUuid, unauthenticated, type Actor } from "./access";
 import type { RequestMeta } from "./audit";
 import { mediaType, readBodyText } from "./body";
 import { PEER_ADDRESS_HEADER } from "./peer-address";
-import { userForBearerToken } from "./api-tokens";
-import { currentUser } from "./auth";
+import { callerForToken } from "./api-tokens";
+import { sessionUserId } from "./session-cookie";
+import { DATABASE_UNAVAILABLE_MESSAGE } from "./db";
 import { env } from "./env";
+import { resolveActor, type Caller } from "./users";
 
 // Every API route goes through one of these wrappers: session, params, JSON parsing and the
 // error table live here so that handlers stay a few lines long.
@@ -37,9 +39,20 @@ export function withPublic<P = Record<string, never>>(handler: Handler<Context<P
 
 export function withUser<P = Record<string, never>>(handler: Handler<Context<P> & { user: Actor }>) {
   return withPublic<P>(async (ctx) => {
-    const user = await authenticate(ctx.req);
+    const user = await resolveActor(await callerOf(ctx.req));
     return handler({ ...ctx, user, meta: { ...ctx.meta, tokenId: user.tokenId } });
   });
+}
+
+/**
+ * withUser for the sign call, the API's busiest: a request with no usable session or token is
+ * refused here (401) as by withUser, but the rest of the check (is the user still active, is the
+ * token still good) is left to the service's first statement, which withUser would spend a round
+ * trip of its own on. A Caller is only a claim: the service puts users.ts actorSql in that
+ * statement and turns its answer into an Actor (actorFrom, 401 as here) before anything else.
+ */
+export function withCaller<P = Record<string, never>>(handler: Handler<Context<P> & { caller: Caller }>) {
+  return withPublic<P>(async (ctx) => handler({ ...ctx, caller: await callerOf(ctx.req) }));
 }
 
 /** A fence in front of the admin API; the admin data functions check again themselves. */
@@ -50,17 +63,17 @@ export function withAdmin<P = Record<string, never>>(handler: Handler<Context<P>
   });
 }
 
-/** A personal API token (`Authorization: Bearer …`) or the session cookie. */
-async function authenticate(req: NextRequest): Promise<Actor> {
+/** Who the request says it is: a personal API token (`Authorization: Bearer …`) or the session cookie. */
+async function callerOf(req: NextRequest): Promise<Caller> {
   const authorization = req.headers.get("authorization");
   if (authorization !== null) {
     const [scheme, secret] = authorization.split(" ");
     if (scheme?.toLowerCase() !== "bearer" || !secret) throw new AppError("unauthenticated", "Use `Authorization: Bearer <token>`.");
-    return userForBearerToken(secret);
+    return callerForToken(secret);
   }
-  const user = await currentUser();
-  if (!user) throw new AppError("unauthenticated", "Sign in to do this.");
-  return user;
+  const id = await sessionUserId(req.cookies);
+  if (!id) throw unauthenticated("session");
+  return { sessionUserId: id };
 }
 
 export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S): Promise<z.infer<S>> {
@@ -134,7 +147,7 @@ export function toErrorResponse(error: unknown): Response {
     return json(new AppError("invalid_input", `${where}${issue?.message ?? "invalid input"}`).toBody(), 422);
   }
   if (isDatabaseDown(error)) {
-    return json(new AppError("database_unavailable", "The database is unavailable right now. Try again in a moment.").toBody(), 503, { "retry-after": "5" });
+    return json(new AppError("database_unavailable", DATABASE_UNAVAILABLE_MESSAGE).toBody(), 503, { "retry-after": "5" });
   }
   console.error("Unhandled error in API route", error);
   return json(new AppError("internal", "Something went wrong on our side. It has been logged.").toBody(), 500);

@@ -4,7 +4,7 @@ import { ConfigError, env } from "./env";
 import { pruneRateLimits } from "./rate-limit";
 import { reconcile } from "./reconciler";
 import { issueSetupToken } from "./setup";
-import { OBJECT_PREFIX, storage } from "./storage";
+import { OBJECT_PREFIX, storage, storageProbe } from "./storage";
 
 /** How often each instance prunes old audit rows and rate-limit windows (idempotent, so racing instances are harmless). */
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
@@ -39,6 +39,8 @@ export async function startServer(): Promise<void> {
         "(completion still rejects what it did not sign). Give Valet a write-only upload key and a read-only download key (README: Storage keys).",
     );
   }
+  // Reserve and sign read storage's availability from this probe instead of asking storage each time.
+  storageProbe().start();
   const setupToken = await issueSetupToken().catch((error: unknown) => {
     console.warn(`Could not check for an administrator (${(error as Error).message}); restart once the database answers to get a setup token.`);
     return null;

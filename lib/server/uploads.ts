@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import type { Upload } from "@/generated/prisma/client";
+import { Prisma, type Upload } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { sanitizeFileName } from "@/lib/sanitize-name";
 import { authorizeSignRequest, type AuthorizedOperation, type SignableUpload } from "@/lib/sign-request";
@@ -8,36 +8,24 @@ import { contentMismatch } from "@/lib/content-check";
 import { formatBytes } from "@/lib/format";
 import { planUpload } from "@/lib/upload-policy";
 import type { CreateUploadInput, PresignableRequest, SignBody } from "@/lib/validation/uploads";
-import { assertAdmin, assertScope, foundOr404, type Actor } from "./access";
-import { recordAudit, type RequestMeta } from "./audit";
+import { assertAdmin, assertScope, foundOr404, isUuid, type Actor } from "./access";
+import { auditRowSql, recordAudit, recordAuditShared, type AuditEntry, type RequestMeta } from "./audit";
 import { detectContent, SNIFF_BYTES } from "./content-sniff";
-import { db } from "./db";
+import { db, isUniqueViolation, queryRows } from "./db";
 import { toFileDto, type FileDto } from "./files";
+import type { SignedRequestDto, UploadDto } from "@/lib/dto";
 import { env } from "./env";
 import { expectedEtag, normalizeEtag } from "./integrity";
 import { assertRoomFor } from "./quota";
-import { enforceRateLimit } from "./rate-limit";
-import { storage, type PresignedRequest, type StoredObject } from "./storage";
+import { enforceRateLimit, rateLimitCount, type RateLimitColumns } from "./rate-limit";
+import { assertStorageAvailable, storage, type PresignedRequest, type StoredObject } from "./storage";
+import { ACTOR_COLUMN, actorFrom, actorMaySql, actorSql, type ActorColumn, type Caller } from "./users";
 
 /**
  * How long a reservation accepts sign requests. Each URL lives UPLOAD_URL_TTL_SECONDS at most;
  * this bounds the whole upload, so a 5 GiB file on a slow link still has a day to finish.
  */
 export const RESERVATION_TTL_SECONDS = 24 * 3600;
-
-export interface UploadDto {
-  id: string;
-  key: string;
-  name: string;
-  size: number;
-  type: string;
-  status: Upload["status"];
-  strategy: "single" | "multipart";
-  partSize: number;
-  maxParts: number;
-  expiresAt: string;
-  createdAt: string;
-}
 
 export function toUploadDto(u: Upload): UploadDto {
   return {
@@ -78,7 +66,7 @@ export async function createUpload(args: { user: Actor; input: CreateUploadInput
   }
   await enforceRateLimit("reserve", { userId: user.id, ip: meta.ip });
   // A reservation is only worth making if the browser can reach storage with it.
-  await storage().ping();
+  assertStorageAvailable();
   const plan = planUpload(input.size);
   const id = randomUUID();
   const name = sanitizeFileName(input.name);
@@ -112,47 +100,82 @@ export async function getUpload(args: { user: Actor; uploadId: string }): Promis
 
 const NO_SUCH_UPLOAD = "No such upload.";
 
+/** Every column of an Upload row, by name (statements are prepared: see queryRows). */
+const UPLOAD_COLUMNS = Prisma.raw(Object.values(Prisma.UploadScalarFieldEnum).map((column) => `"${column}"`).join(", "));
+
 async function getUploadForOwnerOrThrow(uploadId: string, ownerId: string): Promise<Upload> {
-  return foundOr404(uploadId, (id) => db().upload.findFirst({ where: { id, ownerId } }), NO_SUCH_UPLOAD);
+  return foundOr404(uploadId, async (id) => (await queryRows<Upload>(Prisma.sql`SELECT ${UPLOAD_COLUMNS} FROM "Upload" WHERE id = ${id}::uuid AND "ownerId" = ${ownerId}::uuid`))[0] ?? null, NO_SUCH_UPLOAD);
+}
+
+type SignCallRow = ActorColumn & RateLimitColumns & { pinned: Record<string, string> | null } & ({ id: null } | Upload);
+
+/**
+ * Everything a sign call reads, in one round trip before any work: the caller confirmed as an
+ * Actor (401 as withUser would), the upload if it is theirs, the digests already pinned for the
+ * targets the call names, and the call counted against the user's and the address's sign limits
+ * — only for an upload that is theirs, by a caller allowed to write files, so a refused call
+ * counts nothing.
+ */
+async function loadSignCall(args: { caller: Caller; uploadId: string; meta: RequestMeta; targets: number[] }): Promise<{ user: Actor; upload: Upload; pinned: Map<number, string> }> {
+  const { caller, meta, targets } = args;
+  // Any id that is not a UUID names nothing: not ours (404), but the caller is still checked first.
+  const uploadId = isUuid(args.uploadId) ? args.uploadId : null;
+  const limit = rateLimitCount("sign", { userId: Prisma.sql`(SELECT id FROM actor)`, ip: meta.ip }, Prisma.sql`EXISTS (SELECT 1 FROM upload) AND ${actorMaySql("files:write")}`);
+  const [row] = await queryRows<SignCallRow>(Prisma.sql`
+    WITH ${actorSql(caller)},
+    upload AS (SELECT ${UPLOAD_COLUMNS} FROM "Upload" WHERE id = ${uploadId}::uuid AND "ownerId" = (SELECT id FROM actor)),
+    ${limit.ctes}
+    SELECT ${ACTOR_COLUMN}, upload.*, ${limit.columns},
+      (SELECT json_object_agg(p."partNumber", p.md5) FROM "UploadPart" p WHERE p."uploadId" = upload.id AND p."partNumber" = ANY(${targets}::int[])) AS pinned
+    FROM (SELECT 1) AS one LEFT JOIN upload ON true`);
+  const user = actorFrom(caller, row!);
+  assertScope(user, "files:write");
+  const { pinned, ...found } = row!;
+  if (found.id === null) throw new AppError("not_found", NO_SUCH_UPLOAD);
+  limit.enforce(row!);
+  return { user, upload: found, pinned: new Map(Object.entries(pinned ?? {}).map(([part, md5]) => [Number(part), md5])) };
 }
 
 function toSignable(u: Upload): SignableUpload {
   return { ...u, size: Number(u.size), partSize: Number(u.partSize) };
 }
 
-export type SignResult = { url: string; key: string; headers?: Record<string, string>; expiresAt: string };
-
 // POST /api/uploads/:id/sign — one request, or a batch of up to MAX_SIGN_BATCH.
-export async function signUploadRequests(args: { user: Actor; uploadId: string; body: SignBody; meta: RequestMeta }) {
-  const { user, uploadId, body, meta } = args;
-  assertScope(user, "files:write");
+export async function signUploadRequests(args: { caller: Caller; uploadId: string; body: SignBody; meta: RequestMeta }) {
+  const { caller, uploadId, body } = args;
   const requests: PresignableRequest[] = "requests" in body ? body.requests : [body];
-  let upload = await getUploadForOwnerOrThrow(uploadId, user.id);
-  await enforceRateLimit("sign", { userId: user.id, ip: meta.ip });
+  // Every PUT with a digest may pin one (part n, or part 1 for a single PUT); the authoriser decides which do.
+  const targets = requests.flatMap((r) => (r.method === "PUT" && r.contentMd5 !== undefined ? [r.partNumber ?? 1] : []));
+  const loaded = await loadSignCall({ caller, uploadId, meta: args.meta, targets });
+  const { user } = loaded;
+  const meta: RequestMeta = { ...args.meta, tokenId: user.tokenId };
+  let upload = loaded.upload;
   const now = new Date();
 
   // Authorise every request before signing any: a batch is all or nothing.
   let operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now));
   const unpinned = new Set(operations.filter((o) => o.needsPin).map((o) => (o as { uploadId: string }).uploadId));
   if (unpinned.size > 1) throw new AppError("upload_id_mismatch", "A batch may name only one uploadId.");
+  const digests = digestsToPin(operations, loaded.pinned);
+  // URLs to a storage that is down would only fail in the browser: say so here (503, retryable),
+  // from what the probe last saw rather than a storage request of our own.
+  assertStorageAvailable();
   const [candidate] = unpinned;
   if (candidate !== undefined) {
     upload = await pinMultipartUploadId(upload, candidate);
     operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now));
   }
 
-  // URLs to a storage that is down would only fail in the browser: say so here (503, retryable).
-  if (candidate === undefined) await storage().ping();
-  await pinPartDigests(upload.id, operations);
-
   // A URL never outlives the reservation it was signed for.
   const secondsLeft = Math.floor((upload.expiresAt.getTime() - now.getTime()) / 1000);
   const expiresIn = Math.max(1, Math.min(env().UPLOAD_URL_TTL_SECONDS, secondsLeft));
   const expiresAt = new Date(now.getTime() + expiresIn * 1000).toISOString();
   const signed: PresignedRequest[] = await Promise.all(operations.map((o) => storage().presign(o, expiresIn)));
-
-  await recordAudit(db(), { action: "upload.signed", actorUserId: user.id, uploadId, key: upload.key, detail: describeOperations(operations, expiresAt) }, meta);
-  const results: SignResult[] = signed.map((s) => ({ ...s, key: upload.key, expiresAt }));
+  // The URLs leave only once their digests are pinned and the call is audited.
+  const audit: AuditEntry = { action: "upload.signed", actorUserId: user.id, uploadId, key: upload.key, detail: describeOperations(operations, expiresAt) };
+  if (digests.size === 0) await recordAuditShared(audit, meta);
+  else await pinDigestsAndRecordSigning(upload.id, digests, audit, meta);
+  const results: SignedRequestDto[] = signed.map((s) => ({ ...s, key: upload.key, expiresAt }));
   return "requests" in body ? { results, expiresAt } : results[0]!;
 }
 
@@ -167,10 +190,11 @@ function describeOperations(operations: AuthorizedOperation[], expiresAt: string
 /**
  * The first MD5 signed for a target (the single PUT, or part n) is the only one that ever will
  * be: a second URL for other bytes is refused, so every URL for a target carries the same bytes,
- * and completion knows the ETag storage must report. The upsert returns what is pinned, so racing
- * sign calls agree on one digest.
+ * and completion knows the ETag storage must report. Pins never change once written, so what
+ * loadSignCall read settles a target already pinned: the same digest needs nothing more, another
+ * is refused (409) before anything is written. Returns the digests still to pin.
  */
-async function pinPartDigests(uploadId: string, operations: AuthorizedOperation[]): Promise<void> {
+function digestsToPin(operations: AuthorizedOperation[], pinned: Map<number, string>): Map<number, string> {
   const wanted = new Map<number, string>();
   for (const o of operations) {
     if (o.op !== "putObject" && o.op !== "uploadPart") continue;
@@ -178,17 +202,45 @@ async function pinPartDigests(uploadId: string, operations: AuthorizedOperation[
     if (wanted.has(target) && wanted.get(target) !== o.contentMd5) throw checksumConflict(target);
     wanted.set(target, o.contentMd5);
   }
-  if (wanted.size === 0) return;
-  // A conflict rolls the whole batch back: nothing is pinned for a refused batch.
-  await db().$transaction(async (tx) => {
-    const pinned = await tx.$queryRaw<Array<{ partNumber: number; md5: string }>>`
-      INSERT INTO "UploadPart" ("uploadId", "partNumber", "md5")
-      SELECT ${uploadId}::uuid, n, m FROM unnest(${[...wanted.keys()]}::int[], ${[...wanted.values()]}::text[]) AS t(n, m)
-      ON CONFLICT ("uploadId", "partNumber") DO UPDATE SET "md5" = "UploadPart"."md5"
-      RETURNING "partNumber", "md5"`;
-    const conflict = pinned.find((p) => wanted.get(p.partNumber) !== p.md5);
-    if (conflict) throw checksumConflict(conflict.partNumber);
-  });
+  for (const [target, md5] of wanted) {
+    const pin = pinned.get(target);
+    if (pin !== undefined && pin !== md5) throw checksumConflict(target);
+    if (pin !== undefined) wanted.delete(target);
+  }
+  return wanted;
+}
+
+/**
+ * Pins the new digests and writes the call's audit row in one statement, or, when a target was
+ * pinned to other bytes since loadSignCall looked, neither (409): a refused batch pins nothing and
+ * is not recorded as signed. Two calls racing to pin the same new part meet at its primary key:
+ * the later one's whole statement fails and runs again, now seeing the first one's digest (at most
+ * once per target it names, since each is newly pinned only once).
+ */
+async function pinDigestsAndRecordSigning(uploadId: string, digests: Map<number, string>, audit: AuditEntry, meta: RequestMeta): Promise<void> {
+  const statement = Prisma.sql`
+    WITH wanted AS (SELECT * FROM unnest(${[...digests.keys()]}::int[], ${[...digests.values()]}::text[]) AS t(n, md5)),
+    conflict AS (
+      SELECT min(p."partNumber") AS "partNumber" FROM "UploadPart" p JOIN wanted w ON w.n = p."partNumber"
+      WHERE p."uploadId" = ${uploadId}::uuid AND p.md5 <> w.md5
+    ),
+    pinned AS (
+      INSERT INTO "UploadPart" ("uploadId", "partNumber", md5)
+      SELECT ${uploadId}::uuid, w.n, w.md5 FROM wanted w
+      WHERE (SELECT "partNumber" FROM conflict) IS NULL
+        AND NOT EXISTS (SELECT 1 FROM "UploadPart" p WHERE p."uploadId" = ${uploadId}::uuid AND p."partNumber" = w.n)
+    ),
+    audit AS (${auditRowSql(audit, meta, Prisma.sql`(SELECT "partNumber" FROM conflict) IS NULL`)})
+    SELECT "partNumber" AS "conflictPart" FROM conflict`;
+  for (let retries = 0; ; retries++) {
+    try {
+      const [row] = await queryRows<{ conflictPart: number | null }>(statement);
+      if (row?.conflictPart != null) throw checksumConflict(row.conflictPart);
+      return;
+    } catch (error) {
+      if (!isUniqueViolation(error, "UploadPart_pkey") || retries >= digests.size) throw error;
+    }
+  }
 }
 
 const checksumConflict = (partNumber: number) =>

@@ -6,10 +6,11 @@ import { DEFAULT_TOKEN_SCOPES, isScope, TOKEN_SCOPES, type Scope } from "@/lib/s
 import type { z } from "zod";
 import type { UpdateUserInput } from "@/lib/validation/admin";
 import type { signUpSchema } from "@/lib/validation/users";
-import { assertAdmin, type Actor } from "./access";
+import { assertAdmin, unauthenticated, type Actor } from "./access";
+import { LAST_USED_RESOLUTION_MS } from "./api-tokens";
 import { recordAudit, type RequestMeta } from "./audit";
 import { cursorTime, decodeCursor, encodeCursor } from "./cursor";
-import { db } from "./db";
+import { db, NOW_UTC, queryRows } from "./db";
 import { hashPassword } from "./passwords";
 import { effectiveQuota, usageOf } from "./quota";
 import { enforceRateLimit } from "./rate-limit";
@@ -21,10 +22,12 @@ import { abortPendingUpload } from "./uploads";
 // token printed in the server log claims it (setup.ts).
 
 /** Activity is recorded at most this often per user, so reads don't all become writes. */
-const LAST_ACTIVE_RESOLUTION_MS = 60_000;
+export const LAST_ACTIVE_RESOLUTION_MS = 60_000;
+
+export type ActorRow = Pick<User, "id" | "email" | "name" | "role">;
 
 /** A session may do all its role allows; a token what it was given, within that. */
-export function toActor(user: Pick<User, "id" | "email" | "name" | "role">, token?: { id: string; scopes: string[] }): Actor {
+export function toActor(user: ActorRow, token?: { id: string; scopes: string[] }): Actor {
   const allowed: Scope[] = user.role === "ADMIN" ? [...TOKEN_SCOPES] : DEFAULT_TOKEN_SCOPES;
   const scopes = token ? allowed.filter((s) => token.scopes.filter(isScope).includes(s)) : allowed;
   return { id: user.id, email: user.email, name: user.name, role: user.role, scopes, ...(token ? { tokenId: token.id } : {}) };
@@ -48,15 +51,70 @@ export async function createUser(input: z.infer<typeof signUpSchema>, meta: Requ
   }
 }
 
-/** The active (not disabled) user with this id, with their activity noted. */
-export async function getActiveUser(id: string, token?: { id: string; scopes: string[] }): Promise<Actor | null> {
-  const user = await db().user.findUnique({ where: { id } });
-  if (!user || user.disabledAt !== null) return null;
-  const now = Date.now();
-  if (!user.lastActiveAt || now - user.lastActiveAt.getTime() > LAST_ACTIVE_RESOLUTION_MS) {
-    await db().user.update({ where: { id }, data: { lastActiveAt: new Date(now) } });
+/**
+ * Who a request says it is, before the database has confirmed it: the user a valid session cookie
+ * names, or the hash of an API token. Only actorSql turns one into an Actor.
+ */
+export type Caller = { sessionUserId: string } | { tokenHash: string };
+
+/**
+ * The CTE `actor` (id, email, name, role, "tokenId", scopes), one row when the caller is good now —
+ * the session's user exists and is not disabled; or the token exists, is neither revoked nor
+ * expired, and its user is not disabled — and the activity stamps, each written at most once per
+ * resolution. Every request that acts for someone runs it in its first statement, so a disabled
+ * account or a revoked token is refused on its very next request, on every instance, without a
+ * round trip of its own: routes through withUser's statement, the sign call inside its own.
+ */
+export function actorSql(caller: Caller): Prisma.Sql {
+  const stale = (column: string, resolutionMs: number) => Prisma.sql`(${Prisma.raw(column)} IS NULL OR ${Prisma.raw(column)} < ${NOW_UTC} - make_interval(secs => ${resolutionMs / 1000}))`;
+  if ("sessionUserId" in caller) {
+    return Prisma.sql`
+      actor AS (SELECT id, email, name, role, NULL::uuid AS "tokenId", NULL::text[] AS scopes FROM "User" WHERE id = ${caller.sessionUserId}::uuid AND "disabledAt" IS NULL),
+      actor_seen AS (UPDATE "User" SET "lastActiveAt" = ${NOW_UTC} WHERE id = (SELECT id FROM actor) AND ${stale(`"lastActiveAt"`, LAST_ACTIVE_RESOLUTION_MS)})`;
   }
-  return toActor(user, token);
+  return Prisma.sql`
+    actor AS (
+      SELECT u.id, u.email, u.name, u.role, t.id AS "tokenId", t.scopes
+      FROM "ApiToken" t JOIN "User" u ON u.id = t."userId"
+      WHERE t."tokenHash" = ${caller.tokenHash} AND t."revokedAt" IS NULL AND (t."expiresAt" IS NULL OR t."expiresAt" > ${NOW_UTC}) AND u."disabledAt" IS NULL
+    ),
+    actor_seen AS (UPDATE "User" SET "lastActiveAt" = ${NOW_UTC} WHERE id = (SELECT id FROM actor) AND ${stale(`"lastActiveAt"`, LAST_ACTIVE_RESOLUTION_MS)}),
+    actor_token_used AS (UPDATE "ApiToken" SET "lastUsedAt" = ${NOW_UTC} WHERE id = (SELECT "tokenId" FROM actor) AND ${stale(`"lastUsedAt"`, LAST_USED_RESOLUTION_MS)})`;
+}
+
+/** For the final SELECT of a statement with actorSql: the actor's row as JSON, or null. */
+export const ACTOR_COLUMN = Prisma.sql`(SELECT row_to_json(actor) FROM actor) AS actor`;
+
+export type ActorColumn = { actor: (ActorRow & { tokenId: string | null; scopes: string[] | null }) | null };
+
+/**
+ * SQL that holds when the actor may use `scope` (what toActor grants: a token its own scopes within
+ * its role's, a session all of its role's). Only to spare a request that will be refused its side
+ * effects (a rate-limit count); assertScope, on the Actor, is what refuses it.
+ */
+export function actorMaySql(scope: Scope): Prisma.Sql {
+  const roleAllows = scope === "admin" ? Prisma.sql`(SELECT role FROM actor) = 'ADMIN'` : Prisma.sql`true`;
+  return Prisma.sql`(${roleAllows} AND ((SELECT "tokenId" FROM actor) IS NULL OR ${scope}::text = ANY(COALESCE((SELECT scopes FROM actor), '{}'))))`;
+}
+
+/** The Actor a statement with actorSql found, or the 401 the caller's way of authenticating gets. */
+export function actorFrom(caller: Caller, row: ActorColumn): Actor {
+  const found = row.actor;
+  if (!found) throw unauthenticated("tokenHash" in caller ? "token" : "session");
+  return toActor(found, found.tokenId ? { id: found.tokenId, scopes: found.scopes ?? [] } : undefined);
+}
+
+/** The caller confirmed as an Actor (one statement), or 401. */
+export async function resolveActor(caller: Caller): Promise<Actor> {
+  const [row] = await queryRows<ActorColumn>(Prisma.sql`WITH ${actorSql(caller)} SELECT ${ACTOR_COLUMN}`);
+  return actorFrom(caller, row!);
+}
+
+/** For pages: the session's user, or null where an API route would answer 401. */
+export async function findSessionActor(sessionUserId: string): Promise<Actor | null> {
+  const caller = { sessionUserId };
+  const [row] = await queryRows<ActorColumn>(Prisma.sql`WITH ${actorSql(caller)} SELECT ${ACTOR_COLUMN}`);
+  return row?.actor ? actorFrom(caller, row) : null;
 }
 
 interface UserUsageRow {

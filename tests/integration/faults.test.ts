@@ -4,11 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB } from "@/lib/units";
 import type { SignedRequest } from "@/lib/upload-client";
-import { signedInClient, type JsonResponse } from "../helpers/api-client";
+import { signedInClient, type ApiClient, type JsonResponse } from "../helpers/api-client";
 import { appInstance, type AppInstance } from "../helpers/app-instance";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
 import { zipLike } from "../helpers/fixtures";
 import { bufferSource, complete, createMultipart, md5, reserve, sendBytes, sendParts, sign, signerApi, uploadWithSigner } from "../helpers/valet-upload";
+import { waitUntil } from "../../scripts/lib/process";
 import { sql, uploadRow } from "./context";
 
 let storageProxy: FaultProxy;
@@ -34,6 +35,8 @@ beforeAll(async () => {
     DATABASE_URL: through(database.toString(), dbProxy),
     // The bucket and its CORS rules belong to the main instance.
     S3_SETUP_BUCKET: "false",
+    // Reserve and sign refuse from what the probe last saw: look often, so the tests wait little.
+    STORAGE_PROBE_INTERVAL_SECONDS: "1",
   });
   await app.start();
 }, 90_000);
@@ -65,6 +68,9 @@ describe("faults", () => {
 
     storageProxy.down();
     try {
+      // Reserve and sign no longer ask storage themselves: they refuse, at once, once the instance
+      // has seen the outage (its probe, or any storage call that went unanswered).
+      await storageSeenAs(client, "unavailable");
       expectUnavailable(await client.json("POST", "/api/uploads", { name: "other.txt", size: 5, type: "text/plain" }), "storage_unavailable");
       expectUnavailable(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 1, contentMd5: md5(data.subarray(0, 8 * MiB)) }), "storage_unavailable");
       expectUnavailable(await complete(client, upload.id), "storage_unavailable");
@@ -77,7 +83,8 @@ describe("faults", () => {
       storageProxy.up();
     }
 
-    // The multipart upload created before the outage carries on.
+    // The multipart upload created before the outage carries on once the probe sees storage again.
+    await storageSeenAs(client, "ok");
     await sendParts(client, upload, uploadId, data);
     const done = await complete(client, upload.id);
     expect(done.status).toBe(200);
@@ -124,6 +131,7 @@ describe("faults", () => {
       name: "crash.zip",
       type: "application/zip",
       retry: { maxWaitMs: 90_000, onWait: () => void (waits += 1) },
+      partConcurrency: 1,
       afterPart: async (n) => {
         if (n === 1) await app.kill();
         if (n === 5) restarted = app.start();
@@ -152,6 +160,7 @@ describe("faults", () => {
       source: bufferSource(data),
       name: "slow.zip",
       type: "application/zip",
+      partConcurrency: 1,
       // The upload stalls after part 1 until the URLs fetched with it have expired.
       afterPart: async (n) => {
         if (n === 1) await waitForExpiry(batches[0]![1]!);
@@ -168,6 +177,11 @@ describe("faults", () => {
     expect(await stale.text()).toContain("<Code>AccessDenied</Code>");
   });
 });
+
+/** Waits until the instance's /api/health reports storage as `state` (its probe looks every second here). */
+async function storageSeenAs(client: ApiClient, state: "ok" | "unavailable"): Promise<void> {
+  await waitUntil(`/api/health to report storage ${state}`, async () => (await client.json("GET", "/api/health")).body?.storage === state, 30_000);
+}
 
 /** Resolves once `signed` has expired by storage's clock too (this machine's). */
 async function waitForExpiry(signed: SignedRequest): Promise<void> {

@@ -23,6 +23,7 @@ import { contentDisposition } from "@/lib/content-disposition";
 import { AppError } from "@/lib/errors";
 import type { SignOperation } from "@/lib/sign-request";
 import { env } from "../env";
+import { createStorageProbe, storageUnavailable, type StorageProbe } from "./availability";
 import { mergeBucketPolicy, valetStatements } from "./bucket-policy";
 import { createPresigner } from "./presigner";
 
@@ -79,7 +80,14 @@ const OBJECT_ACL = "bucket-owner-full-control";
 const DOWNLOAD_CACHE_CONTROL = "private, no-store";
 const DOWNLOAD_CONTENT_ENCODING = "identity";
 
-export function createStorage(config: StorageConfig) {
+/** Told of every storage call's outcome (the availability probe listens). */
+export interface StorageObserver {
+  noteUnreachable(): void;
+  noteAnswered(): void;
+}
+
+export function createStorage(config: StorageConfig, observer?: StorageObserver) {
+  const send = <T>(call: () => Promise<T>) => answerOrUnavailable(call, observer);
   const clientFor = (credentials: Credentials | undefined) =>
     new S3Client({
       endpoint: config.endpoint,
@@ -371,14 +379,21 @@ export function statusOf(error: unknown): number | undefined {
  * Maps "storage is down" (no HTTP answer, or a 5xx) to a 503 the client can act on. 501 Not
  * Implemented is an answer, not an outage: callers decide what a storage that lacks an operation means.
  */
-async function send<T>(call: () => Promise<T>): Promise<T> {
+async function answerOrUnavailable<T>(call: () => Promise<T>, observer: StorageObserver | undefined): Promise<T> {
+  let result: T;
   try {
-    return await call();
+    result = await call();
   } catch (error) {
     const status = statusOf(error);
-    if (status !== undefined && (status < 500 || status === 501)) throw error; // a real answer; the caller decides
-    throw new AppError("storage_unavailable", "Object storage is unavailable right now. Try again in a moment.", { cause: error, retryAfterSeconds: 5 });
+    if (status !== undefined && (status < 500 || status === 501)) {
+      observer?.noteAnswered();
+      throw error; // a real answer; the caller decides
+    }
+    observer?.noteUnreachable();
+    throw storageUnavailable(error);
   }
+  observer?.noteAnswered();
+  return result;
 }
 
 const keyPair = (id: string | undefined, secret: string | undefined): Credentials | undefined => (id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined);
@@ -388,15 +403,33 @@ let cached: Storage | undefined;
 export function storage(): Storage {
   if (!cached) {
     const e = env();
-    cached = createStorage({
-      endpoint: e.S3_ENDPOINT,
-      region: e.S3_REGION,
-      bucket: e.S3_BUCKET,
-      forcePathStyle: e.S3_FORCE_PATH_STYLE,
-      credentials: keyPair(e.S3_ACCESS_KEY_ID, e.S3_SECRET_ACCESS_KEY),
-      uploadCredentials: keyPair(e.S3_UPLOAD_ACCESS_KEY_ID, e.S3_UPLOAD_SECRET_ACCESS_KEY),
-      downloadCredentials: keyPair(e.S3_DOWNLOAD_ACCESS_KEY_ID, e.S3_DOWNLOAD_SECRET_ACCESS_KEY),
-    });
+    cached = createStorage(
+      {
+        endpoint: e.S3_ENDPOINT,
+        region: e.S3_REGION,
+        bucket: e.S3_BUCKET,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        credentials: keyPair(e.S3_ACCESS_KEY_ID, e.S3_SECRET_ACCESS_KEY),
+        uploadCredentials: keyPair(e.S3_UPLOAD_ACCESS_KEY_ID, e.S3_UPLOAD_SECRET_ACCESS_KEY),
+        downloadCredentials: keyPair(e.S3_DOWNLOAD_ACCESS_KEY_ID, e.S3_DOWNLOAD_SECRET_ACCESS_KEY),
+      },
+      storageProbe(),
+    );
   }
   return cached;
+}
+
+// On globalThis: the instance the server starts (instrumentation) and the ones route handlers
+// import must be the same probe, whatever module instances the bundler made.
+const globalForProbe = globalThis as unknown as { valetStorageProbe?: StorageProbe };
+
+/** This process's view of whether storage is reachable (availability.ts). */
+export function storageProbe(): StorageProbe {
+  globalForProbe.valetStorageProbe ??= createStorageProbe({ ping: () => storage().ping(), intervalMs: env().STORAGE_PROBE_INTERVAL_SECONDS * 1000 });
+  return globalForProbe.valetStorageProbe;
+}
+
+/** 503 storage_unavailable, at once and without asking storage, while storage is known to be down. */
+export function assertStorageAvailable(): void {
+  if (storageProbe().status() === "unavailable") throw storageUnavailable();
 }

@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { readJson, json, withUser } from "@/lib/server/route";
+import { readJson, json, withCaller } from "@/lib/server/route";
 import { signUploadRequests } from "@/lib/server/uploads";
 import { parseSignBody } from "@/lib/validation/uploads";
 
 // POST /api/uploads/:id/sign — presign one storage operation (or a batch) for this upload
-export const POST = withUser<{ id: string }>(async ({ req, params, user, meta }) => {
+// (withCaller: the service checks the user in the statement that loads the upload)
+export const POST = withCaller<{ id: string }>(async ({ req, params, caller, meta }) => {
   const body = parseSignBody(await readJson(req, z.unknown()));
-  return json(await signUploadRequests({ user, uploadId: params.id, body, meta }));
+  return json(await signUploadRequests({ caller, uploadId: params.id, body, meta }));
 });
