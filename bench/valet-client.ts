@@ -1,5 +1,5 @@
-// A Node client that uploads exactly as the browser does (Valet's UploadSigner, through the
-// test helper that drives it), counting its requests to the app.
+// A Node client that uploads exactly as the browser does (lib/upload-flow.ts with Valet's
+// UploadSigner, through the test helper that drives it), counting its requests to the app.
 import type { ApiClient } from "../tests/helpers/api-client";
 import { signerApi, uploadWithSigner } from "../tests/helpers/valet-upload";
 

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { Logo } from "@/components/logo";
-import { buttonClasses } from "@/components/ui/button";
+import { SignOutButton, UploadActivity } from "@/components/upload-activity";
 import { signOut } from "@/lib/server/auth";
 import type { Actor } from "@/lib/server/access";
 
@@ -32,14 +32,13 @@ export function AppHeader({ user }: { user: Actor }) {
           </nav>
         </div>
         <div className="flex items-center gap-3">
+          <UploadActivity />
           <span className="hidden text-sm text-slate-600 md:inline" data-testid="current-user">
             {user.name ? `${user.name} · ` : ""}
             {user.email}
           </span>
           <form action={signOutAction}>
-            <button type="submit" className={buttonClasses("secondary")}>
-              Sign out
-            </button>
+            <SignOutButton>Sign out</SignOutButton>
           </form>
         </div>
       </div>

@@ -71,7 +71,7 @@ export function FileTable({ files }: { files: FileSummary[] }) {
                 </>
               ) : (
                 <>
-                  <a className={buttonClasses("secondary")} href={`/api/files/${file.id}/download`} aria-label={`Download ${file.name}`}>
+                  <a className={buttonClasses("secondary")} href={`/api/files/${file.id}/download`} download aria-label={`Download ${file.name}`}>
                     Download
                   </a>
                   <Link className={buttonClasses("secondary")} href={`/files/${file.id}`} aria-label={`Share ${file.name}`}>

@@ -30,6 +30,8 @@ export function contentSecurityPolicy(args: { nonce: string; storage: string; is
     `media-src 'self' blob: ${storage}`,
     `frame-src 'self' ${storage}`,
     `connect-src 'self' ${storage}${isDev ? " ws: wss:" : ""}`,
+    // The MD5 worker (lib/md5-worker.ts) is one of Next's own chunks; 'strict-dynamic' would not cover it.
+    "worker-src 'self'",
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",

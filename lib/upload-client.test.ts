@@ -24,6 +24,7 @@ function fakeApi(size: number, options: { urlLifetimeMs?: () => number } = {}) {
     partSize: plan.partSize,
     maxParts: plan.partCount,
     expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    createdAt: new Date().toISOString(),
   };
   const signed = (r: PresignableRequest): SignedRequest => {
     requests.push(r);
@@ -114,6 +115,22 @@ describe("UploadSigner", () => {
     const batches = calls.filter((c) => c.startsWith("batch"));
     expect(batches.length).toBeLessThanOrEqual(3);
     expect(requests.filter((r) => r.partNumber !== undefined).every((r) => r.contentMd5 !== undefined)).toBe(true);
+  });
+
+  it("parts requested together (four in flight) share one sign call, and each gets its own part's URL", async () => {
+    const size = 64 * MiB;
+    const fake = fakeApi(size);
+    const signer = new UploadSigner(fileOf(size), fake.api, { partConcurrency: 4 });
+    const { key } = await signer.signRequest({ method: "POST", key: `${PENDING_KEY_PREFIX}f1` });
+    const part = (n: number) => signer.signRequest({ method: "PUT", key, uploadId: "s3up", partNumber: n });
+    const first = await Promise.all([1, 2, 3, 4].map(part));
+    expect(first.map((s) => s.url)).toEqual([1, 2, 3, 4].map((n) => `https://s3.test/PUT/${n}`));
+    expect(fake.calls.filter((c) => c.startsWith("batch"))).toHaveLength(1);
+    // The rest, four at a time as the uploader asks: no part is signed twice.
+    const rest = await Promise.all([5, 6, 7, 8].map(part));
+    expect(rest.map((s) => s.url)).toEqual([5, 6, 7, 8].map((n) => `https://s3.test/PUT/${n}`));
+    const parts = fake.requests.filter((r) => r.partNumber !== undefined).map((r) => r.partNumber);
+    expect(parts).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it("signs a single PUT with the whole file's MD5", async () => {

@@ -1,24 +1,14 @@
-// The browser's typed client for Valet's API, and the signer Uppy calls for every storage
-// request. Browser-safe: no server imports.
-import type { ApiTokenDto, FileDto, ShareDto } from "./dto";
+// The typed client for Valet's API and the signer every uploader uses for its storage requests:
+// Uppy in the browser, and the Node upload flow (lib/upload-flow.ts) behind the CLI, the
+// benchmarks and the tests. Browser-safe: no server imports.
+import type { ApiTokenDto, FileDto, ShareDto, SignedRequestDto, UploadDto } from "./dto";
 import type { ErrorCode } from "./errors";
 import type { Scope } from "./scopes";
 import { MAX_SIGN_BATCH } from "./upload-policy";
 import type { PresignableRequest } from "./validation/uploads";
 import { md5 } from "js-md5";
 
-export interface UploadReservation {
-  id: string;
-  key: string;
-  name: string;
-  size: number;
-  type: string;
-  status: string;
-  strategy: "single" | "multipart";
-  partSize: number;
-  maxParts: number;
-  expiresAt: string;
-}
+export type UploadReservation = UploadDto;
 
 export type FileSummary = FileDto;
 
@@ -26,12 +16,7 @@ export type ShareSummary = ShareDto;
 
 export type ApiTokenSummary = ApiTokenDto;
 
-export interface SignedRequest {
-  url: string;
-  key: string;
-  headers?: Record<string, string>;
-  expiresAt: string;
-}
+export type SignedRequest = SignedRequestDto;
 
 export class ApiError extends Error {
   constructor(
@@ -177,6 +162,14 @@ export function md5Base64(bytes: ArrayBuffer): string {
 }
 
 /**
+ * Computes the base64 MD5 of bytes [start, end) of a file. The browser passes one that hashes in a
+ * Web Worker (lib/md5-hasher.ts); the default hashes here, which is what Node wants.
+ */
+export type PartHasher = (data: FileBytes, start: number, end: number) => Promise<string>;
+
+export const hashHere: PartHasher = async (data, start, end) => md5Base64(await data.slice(start, end).arrayBuffer());
+
+/**
  * Part digests for one file, computed one part after another and ahead of the upload, so that
  * a batch of part URLs can be signed with their checksums without stalling the upload.
  */
@@ -188,6 +181,7 @@ class PartDigests {
   constructor(
     private readonly data: FileBytes,
     private readonly upload: UploadReservation,
+    private readonly hash: PartHasher,
   ) {}
 
   /** Queues parts first..last for hashing (in order, one at a time). */
@@ -196,7 +190,7 @@ class PartDigests {
       if (this.digests.has(n)) continue;
       const start = (n - 1) * this.upload.partSize;
       const end = Math.min(start + this.upload.partSize, this.upload.size);
-      const digest = this.tail.then(async () => md5Base64(await this.data.slice(start, end).arrayBuffer()));
+      const digest = this.tail.then(() => this.hash(this.data, start, end));
       this.tail = digest.catch(() => undefined);
       this.digests.set(n, digest);
       void digest.then(() => this.done.add(n), () => undefined);
@@ -223,26 +217,43 @@ interface Prefetched extends SignedRequest {
   receivedAt: number;
 }
 
+export interface SignerOptions {
+  retry?: Partial<RetryPolicy>;
+  hash?: PartHasher;
+  /**
+   * How many parts the uploader sends at once. The first batch waits for this many digests, since
+   * that many part requests arrive together; later batches take whatever is hashed by then.
+   */
+  partConcurrency?: number;
+}
+
 /**
  * Implements @uppy/aws-s3's `signRequest`. It reserves the upload on first use, and fetches
  * part URLs in batches (plus the completion URL with the last batch). When it has the file's
  * bytes it signs each PUT with their MD5 (hashing parts ahead of the upload), so storage refuses
- * a part that is not exactly what was read. While Valet is unreachable it keeps retrying; parts
- * whose URLs it already holds carry on meanwhile.
+ * a part that is not exactly what was read. Parts are requested several at a time: a request for
+ * a part whose batch is already on its way waits for that batch instead of signing alone. While
+ * Valet is unreachable it keeps retrying; parts whose URLs it already holds carry on meanwhile.
  */
 export class UploadSigner {
   private readonly reservations = new Map<string, UploadReservation>();
   private readonly pendingReservations = new Map<string, Promise<UploadReservation>>();
   private readonly prefetched = new Map<string, Prefetched>();
+  /** Batches on their way, under the cache key of every target they sign. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
   private readonly digests = new Map<string, PartDigests>();
   private readonly retry: RetryPolicy;
+  private readonly hash: PartHasher;
+  private readonly partConcurrency: number;
 
   constructor(
     private readonly host: SignerHost,
     private readonly api: SignerApi = valetApi,
-    options: { retry?: Partial<RetryPolicy> } = {},
+    options: SignerOptions = {},
   ) {
     this.retry = { maxWaitMs: 120_000, ...options.retry };
+    this.hash = options.hash ?? hashHere;
+    this.partConcurrency = Math.max(1, options.partConcurrency ?? 1);
   }
 
   reservationFor(fileId: string): UploadReservation | undefined {
@@ -313,7 +324,7 @@ export class UploadSigner {
       // Creating the multipart upload: start hashing the first parts while that request is out.
       if (request.method === "POST" && uploadId === undefined) this.digestsFor(fileId, upload)?.prepare(1, MAX_SIGN_BATCH);
       // The completion URL may have come with the last batch of parts.
-      const cached = request.method === "POST" && uploadId !== undefined ? this.takePrefetched(`${uploadId}:complete`) : undefined;
+      const cached = request.method === "POST" && uploadId !== undefined ? await this.signedEarlier(`${uploadId}:complete`) : undefined;
       return cached ?? this.withRetry(() => this.api.sign(upload.id, request));
     }
     // Every PUT is signed with the MD5 of exactly the bytes it carries, so the bytes must be here.
@@ -323,33 +334,65 @@ export class UploadSigner {
       // A single PUT: the whole file is at most the multipart threshold, hashed in one go.
       return this.withRetry(async () => this.api.sign(upload.id, { ...request, contentMd5: await digests.get(1) }));
     }
-    const cached = this.takePrefetched(`${uploadId}:${partNumber}`);
-    if (cached) return cached;
-
-    // Parts go one after another: sign this one and the following ones already hashed in a
-    // single call (and the completion URL with the last part).
-    const last = Math.min(partNumber + MAX_SIGN_BATCH - 1, upload.maxParts);
-    digests.prepare(partNumber, last);
-    const batch: PresignableRequest[] = [{ method: "PUT", key: upload.key, uploadId, partNumber, contentMd5: await digests.get(partNumber) }];
-    for (let n = partNumber + 1; n <= last && digests.ready(n); n++) {
-      batch.push({ method: "PUT", key: upload.key, uploadId, partNumber: n, contentMd5: await digests.get(n) });
+    const cacheKey = `${uploadId}:${partNumber}`;
+    for (;;) {
+      const cached = await this.signedEarlier(cacheKey);
+      if (cached) return cached;
+      // Another request may have claimed this part while we waited; if not, claim it now (the
+      // claim happens before signBatchFrom's first await, so nobody can slip in between).
+      if (!this.inFlight.has(cacheKey)) return this.signBatchFrom(upload, digests, uploadId, partNumber);
     }
-    const lastSigned = partNumber + batch.length - 1;
-    if (lastSigned === upload.maxParts && batch.length < MAX_SIGN_BATCH) batch.push({ method: "POST", key: upload.key, uploadId });
-    const results = await this.withRetry(() => this.api.signBatch(upload.id, batch));
-    const receivedAt = Date.now();
-    results.forEach((result, i) => {
-      const r = batch[i]!;
-      if (r.partNumber !== undefined) digests.drop(r.partNumber);
-      this.prefetched.set(r.partNumber === undefined ? `${uploadId}:complete` : `${uploadId}:${r.partNumber}`, { ...result, receivedAt });
-    });
-    if (lastSigned < upload.maxParts) digests.prepare(lastSigned + 1, lastSigned + MAX_SIGN_BATCH);
-    this.prefetched.delete(`${uploadId}:${partNumber}`);
-    return results[0]!;
   }
 
-  /** A URL fetched ahead of time, if it still has a good part of its life left (used once). */
-  private takePrefetched(cacheKey: string): SignedRequest | undefined {
+  /**
+   * Signs part `first` and the parts after it that are hashed by now (at least as many as are
+   * sent at once), in one call; the completion URL comes along with the last part. The others'
+   * URLs wait in `prefetched` for their part's request.
+   */
+  private async signBatchFrom(upload: UploadReservation, digests: PartDigests, uploadId: string, first: number): Promise<SignedRequest> {
+    const last = Math.min(first + MAX_SIGN_BATCH - 1, upload.maxParts);
+    digests.prepare(first, last);
+    const cacheKey = (n: number | undefined) => `${uploadId}:${n ?? "complete"}`;
+    const taken = (n?: number) => {
+      const held = this.prefetched.get(cacheKey(n));
+      return this.inFlight.has(cacheKey(n)) || (held !== undefined && stillFresh(held));
+    };
+    // Parts about to be requested together are worth waiting for: one call signs them all.
+    const together = Math.min(first + this.partConcurrency - 1, last);
+    const parts = [first];
+    for (let n = first + 1; n <= last && !taken(n) && (n <= together || digests.ready(n)); n++) parts.push(n);
+    const lastSigned = parts.at(-1)!;
+    const withCompletion = lastSigned === upload.maxParts && parts.length < MAX_SIGN_BATCH && !taken(undefined);
+    const targets: Array<number | undefined> = withCompletion ? [...parts, undefined] : parts;
+
+    // Claimed before the digests are awaited, so that requests for these parts arriving meanwhile wait for this call.
+    const call = (async () => {
+      const batch: PresignableRequest[] = await Promise.all(
+        targets.map(async (n) => (n === undefined ? { method: "POST" as const, key: upload.key, uploadId } : { method: "PUT" as const, key: upload.key, uploadId, partNumber: n, contentMd5: await digests.get(n) })),
+      );
+      return this.withRetry(() => this.api.signBatch(upload.id, batch));
+    })();
+    const claimed = targets.map(cacheKey);
+    const others = claimed.slice(1);
+    for (const key of claimed) this.inFlight.set(key, call);
+    try {
+      const results = await call;
+      const receivedAt = Date.now();
+      for (const n of parts) digests.drop(n);
+      others.forEach((key, i) => this.prefetched.set(key, { ...results[i + 1]!, receivedAt }));
+      if (lastSigned < upload.maxParts) digests.prepare(lastSigned + 1, lastSigned + MAX_SIGN_BATCH);
+      return results[0]!;
+    } finally {
+      for (const key of claimed) if (this.inFlight.get(key) === call) this.inFlight.delete(key);
+    }
+  }
+
+  /**
+   * A URL signed ahead of time for this target, if it still has a good part of its life left
+   * (used once). While the batch that signs it is on its way, waits for that batch.
+   */
+  private async signedEarlier(cacheKey: string): Promise<SignedRequest | undefined> {
+    for (let pending = this.inFlight.get(cacheKey); pending; pending = this.inFlight.get(cacheKey)) await pending.catch(() => undefined);
     const cached = this.prefetched.get(cacheKey);
     if (!cached) return undefined;
     this.prefetched.delete(cacheKey);
@@ -361,7 +404,7 @@ export class UploadSigner {
     if (existing) return existing;
     const data = this.host.file(fileId)?.data;
     if (!data || data.size !== upload.size) return undefined;
-    const digests = new PartDigests(data, upload.strategy === "single" ? { ...upload, partSize: upload.size, maxParts: 1 } : upload);
+    const digests = new PartDigests(data, upload.strategy === "single" ? { ...upload, partSize: upload.size, maxParts: 1 } : upload, this.hash);
     this.digests.set(upload.id, digests);
     return digests;
   }

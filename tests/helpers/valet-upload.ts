@@ -1,9 +1,11 @@
-// Uploads bytes through Valet's flow exactly as the browser does: reserve, sign, send the bytes
-// straight to storage with the signed URLs, complete. Returns every step for assertions.
+// The steps of Valet's upload flow for tests: single requests to craft (reserve, sign, complete),
+// and whole uploads through the flow the CLI and the browser's signer use (lib/upload-flow.ts).
 import { createHash } from "node:crypto";
-import { createValetApi, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, type FileSummary, type RetryPolicy, type UploadReservation, type ValetApi } from "@/lib/upload-client";
-import { planUpload } from "@/lib/upload-policy";
+import { createValetApi, type FileSummary, type RetryPolicy, type UploadReservation, type ValetApi } from "@/lib/upload-client";
+import { completeMultipartXml, sendThroughValet, uploadThroughValet } from "@/lib/upload-flow";
 import type { ApiClient, JsonResponse } from "./api-client";
+
+export { completeMultipartXml };
 
 /** Node's fetch takes a Buffer; the DOM typings in tsconfig don't know that. */
 export const bytes = (b: Buffer) => b as unknown as BodyInit;
@@ -11,14 +13,7 @@ export const bytes = (b: Buffer) => b as unknown as BodyInit;
 /** What Content-MD5 carries: the base64 MD5 of the bytes. Every PUT Valet signs needs one. */
 export const md5 = (data: Buffer | string) => createHash("md5").update(data).digest("base64");
 
-export interface Reservation {
-  id: string;
-  key: string;
-  strategy: "single" | "multipart";
-  partSize: number;
-  maxParts: number;
-  expiresAt: string;
-}
+export type Reservation = UploadReservation;
 
 export async function reserve(client: ApiClient, args: { name: string; size: number; type: string }): Promise<Reservation> {
   const res = await client.json("POST", "/api/uploads", args);
@@ -47,35 +42,14 @@ export async function createMultipart(client: ApiClient, upload: Reservation, ty
   return match[1]!;
 }
 
+/** Sends the bytes for an existing reservation through the flow, without Valet's completion call. */
 export async function sendBytes(client: ApiClient, upload: Reservation, data: Buffer, type: string): Promise<void> {
-  if (upload.strategy === "single") {
-    const signed = await signOk(client, upload.id, { method: "PUT", key: upload.key, contentType: type, contentMd5: md5(data) });
-    const res = await fetch(signed.url, { method: "PUT", headers: signed.headers, body: bytes(data) });
-    if (!res.ok) throw new Error(`PUT failed: ${res.status} ${await res.text()}`);
-    return;
-  }
-  await sendParts(client, upload, await createMultipart(client, upload, type), data);
+  await sendThroughValet({ api: signerApi(client), source: fileBytes(bufferSource(data)), name: upload.name, type, reservationId: upload.id });
 }
 
-/** The body S3 expects to complete a multipart upload from its parts' ETags, in order. */
-export const completeMultipartXml = (etags: string[]) =>
-  `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
-
-/** Signs every part (and the completion) in one batch, sends the parts to storage, completes there. */
-export async function sendParts(client: ApiClient, upload: Reservation, uploadId: string, data: Buffer): Promise<void> {
-  const part = (n: number) => data.subarray((n - 1) * upload.partSize, Math.min(n * upload.partSize, data.length));
-  const requests: unknown[] = [];
-  for (let n = 1; n <= upload.maxParts; n++) requests.push({ method: "PUT", key: upload.key, uploadId, partNumber: n, contentMd5: md5(part(n)) });
-  requests.push({ method: "POST", key: upload.key, uploadId });
-  const { results } = await signOk(client, upload.id, { requests });
-  const etags: string[] = [];
-  for (let n = 1; n <= upload.maxParts; n++) {
-    const res = await fetch(results[n - 1].url, { method: "PUT", headers: results[n - 1].headers, body: bytes(part(n)) });
-    if (!res.ok) throw new Error(`part ${n} failed: ${res.status} ${await res.text()}`);
-    etags.push(res.headers.get("etag")!);
-  }
-  const done = await fetch(results[upload.maxParts].url, { method: "POST", headers: { "content-type": "application/xml" }, body: completeMultipartXml(etags) });
-  if (!done.ok) throw new Error(`complete multipart failed: ${done.status} ${await done.text()}`);
+/** Sends every part of a multipart upload already created in storage, and completes it there. */
+export async function sendParts(client: ApiClient, upload: Reservation, multipartUploadId: string, data: Buffer): Promise<void> {
+  await sendThroughValet({ api: signerApi(client), source: fileBytes(bufferSource(data)), name: upload.name, type: upload.type, reservationId: upload.id, multipartUploadId });
 }
 
 export async function complete(client: ApiClient, uploadId: string): Promise<JsonResponse> {
@@ -84,11 +58,7 @@ export async function complete(client: ApiClient, uploadId: string): Promise<Jso
 
 /** The whole flow; throws unless the file ends READY. */
 export async function uploadFile(client: ApiClient, data: Buffer, args: { name: string; type: string }) {
-  const upload = await reserve(client, { ...args, size: data.length });
-  await sendBytes(client, upload, data, args.type);
-  const done = await complete(client, upload.id);
-  if (done.status !== 200) throw new Error(`complete failed: ${done.status} ${JSON.stringify(done.body)}`);
-  return { upload, file: done.body.file as { id: string; name: string; size: number; type: string } };
+  return uploadThroughValet({ api: signerApi(client), source: fileBytes(bufferSource(data)), ...args });
 }
 
 /** Follows the app's 302 to storage and returns the bytes and storage's response headers. */
@@ -120,50 +90,25 @@ export function signerApi(client: ApiClient, onCall: () => void = () => undefine
   });
 }
 
+/** A ByteSource as the flow reads files: slices that answer their bytes. */
+function fileBytes(source: ByteSource) {
+  const arrayBufferOf = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  return { size: source.size, slice: (start: number, end: number) => ({ arrayBuffer: async () => arrayBufferOf(source.slice(start, end)) }) };
+}
+
 /**
- * Uploads exactly as the browser does, through the browser's own UploadSigner: the requests
- * Uppy makes, in Uppy's order (parts one after another), bytes straight to storage, then the
- * completion call (retried while Valet is unreachable, as the uploader does). `afterPart` lets a
- * test break something mid-upload.
+ * Uploads through lib/upload-flow.ts with an API of the test's choosing (one that counts or
+ * records calls). `partConcurrency: 1` sends parts one after another, for tests that break
+ * something between two parts (`afterPart`).
  */
 export async function uploadWithSigner(args: {
   api: ValetApi;
   source: ByteSource;
   name: string;
   type: string;
+  partConcurrency?: number;
   retry?: Partial<RetryPolicy>;
   afterPart?: (partNumber: number) => Promise<void>;
 }): Promise<{ upload: UploadReservation; file: FileSummary }> {
-  const { api, source, type } = args;
-  const arrayBufferOf = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  const data = { size: source.size, slice: (start: number, end: number) => ({ arrayBuffer: async () => arrayBufferOf(source.slice(start, end)) }) };
-  const local = { name: args.name, size: source.size, type, data };
-  const signer = new UploadSigner({ file: () => local }, api, { retry: args.retry });
-  const toStorage = async (url: string, init: RequestInit) => {
-    const res = await fetch(url, init);
-    if (!res.ok) throw new Error(`storage ${init.method}: ${res.status} ${await res.text()}`);
-    return res;
-  };
-  const plan = planUpload(source.size);
-  if (plan.strategy === "single") {
-    const signed = await signer.signRequest({ method: "PUT", key: `${PENDING_KEY_PREFIX}f`, contentType: type });
-    await toStorage(signed.url, { method: "PUT", headers: signed.headers, body: bytes(source.slice(0, source.size)) });
-  } else {
-    const created = await signer.signRequest({ method: "POST", key: `${PENDING_KEY_PREFIX}f` });
-    const xml = await (await toStorage(created.url, { method: "POST", headers: created.headers })).text();
-    const s3UploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(xml)![1]!;
-    const etags: string[] = [];
-    for (let n = 1; n <= plan.partCount; n++) {
-      const part = await signer.signRequest({ method: "PUT", key: created.key, uploadId: s3UploadId, partNumber: n });
-      const start = (n - 1) * plan.partSize;
-      const res = await toStorage(part.url, { method: "PUT", headers: part.headers, body: bytes(source.slice(start, Math.min(start + plan.partSize, source.size))) });
-      etags.push(res.headers.get("etag")!);
-      await args.afterPart?.(n);
-    }
-    const done = await signer.signRequest({ method: "POST", key: created.key, uploadId: s3UploadId });
-    await toStorage(done.url, { method: "POST", headers: { "content-type": "application/xml" }, body: completeMultipartXml(etags) });
-  }
-  const upload = signer.reservationFor("f")!;
-  const file = await retryWhileUnavailable(() => api.completeUpload(upload.id), { maxWaitMs: 120_000, ...args.retry });
-  return { upload, file };
+  return uploadThroughValet({ ...args, source: fileBytes(args.source) });
 }

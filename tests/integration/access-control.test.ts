@@ -27,10 +27,12 @@ async function seedVictim() {
 
 // The header a client-side navigation sends: the route tree the browser already holds, so Next
 // renders only the segments that change (a layout in that tree does not run again).
+// Pages sit in route groups below the signed-in layout: (signed-in)/(app) and (signed-in)/(admin).
 const tree = (group: string, segments: unknown[]) => {
   let node: unknown = ["__PAGE__", {}];
   for (const segment of [...segments].reverse()) node = [segment, { children: node }];
-  return encodeURIComponent(JSON.stringify(["", { children: [group, { children: node }] }]));
+  for (const g of [group, "(signed-in)"]) node = [g, { children: node }];
+  return encodeURIComponent(JSON.stringify(["", { children: node }]));
 };
 
 async function get(client: ApiClient, path: string, headers: Record<string, string> = {}) {

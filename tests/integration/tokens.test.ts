@@ -55,7 +55,36 @@ describe("personal API tokens", () => {
   });
 });
 
+/** Runs the CLI on `file` with a token; answers its exit code and output. */
+async function runCli(file: string, secret: string, args: string[] = []) {
+  const run = spawn(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "cli/upload.ts", file, ...args], {
+    env: { ...process.env, VALET_URL: APP_URL, VALET_TOKEN: secret },
+  });
+  let stdout = "";
+  let stderr = "";
+  run.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  run.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => run.on("exit", resolve));
+  return { code, stdout, stderr };
+}
+
 describe("command-line uploader", () => {
+  it("names a file's type from the same table as the server's allowlist: an OpenDocument text goes up as one", async () => {
+    const { client } = await signedInClient(APP_URL);
+    const { token } = await tokenFor(client);
+    const dir = await mkdtemp(path.join(os.tmpdir(), "valet-cli-"));
+    const file = path.join(dir, "minutes.odt");
+    // An OpenDocument file is a ZIP archive; completion checks that the bytes open like one.
+    await writeFile(file, zipLike(64 * 1024));
+    try {
+      const { code, stdout, stderr } = await runCli(file, token.secret);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+      expect(stdout).toContain("uploaded minutes.odt (65536 bytes, application/vnd.oasis.opendocument.text)");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("uploads a 30 MiB file through the valet flow, each part checksummed; the bytes come back equal", async () => {
     const { client } = await signedInClient(APP_URL);
     const { token } = await tokenFor(client);
@@ -64,14 +93,7 @@ describe("command-line uploader", () => {
     const data = zipLike(30 * MiB);
     await writeFile(file, data);
     try {
-      const run = spawn(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "cli/upload.ts", file], {
-        env: { ...process.env, VALET_URL: APP_URL, VALET_TOKEN: token.secret },
-      });
-      let stdout = "";
-      let stderr = "";
-      run.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-      run.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-      const code = await new Promise<number | null>((resolve) => run.on("exit", resolve));
+      const { code, stdout, stderr } = await runCli(file, token.secret);
       expect({ code, stderr: code === 0 ? "" : stderr }).toEqual({ code: 0, stderr: "" });
       expect(stderr).toContain("4/4 parts");
       const id = /file id: ([0-9a-f-]{36})/.exec(stdout)?.[1];

@@ -40,7 +40,7 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
               {formatBytes(file.size)} · {file.type} · uploaded <time dateTime={file.createdAt}>{formatDate(file.createdAt)}</time>
             </p>
           </div>
-          <a className={buttonClasses("secondary")} href={`/api/files/${file.id}/download`}>
+          <a className={buttonClasses("secondary")} href={`/api/files/${file.id}/download`} download>
             Download
           </a>
         </div>

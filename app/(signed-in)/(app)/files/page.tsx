@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import { FileTable } from "@/components/file-table";
 import { Uploader } from "@/components/uploader";
-import { env } from "@/lib/server/env";
 import { listFiles } from "@/lib/server/files";
 import { requireUser } from "@/lib/server/session";
 
@@ -12,7 +11,6 @@ const FILES_PAGE_SIZE = 200;
 export default async function FilesPage() {
   const user = await requireUser();
   const { files, nextCursor } = await listFiles({ user, limit: FILES_PAGE_SIZE });
-  const config = env();
 
   return (
     <div className="space-y-8">
@@ -23,7 +21,7 @@ export default async function FilesPage() {
           </h1>
           <p className="text-sm text-slate-600">Drop files below. They go straight to storage; Valet only hands out the keys.</p>
         </div>
-        <Uploader userId={user.id} maxFileBytes={config.MAX_UPLOAD_BYTES} allowedTypes={config.ALLOWED_CONTENT_TYPES} />
+        <Uploader />
       </section>
       <section aria-labelledby="files-heading" className="space-y-3">
         <h2 id="files-heading" className="text-lg font-semibold">
