@@ -58,6 +58,12 @@ describe("clientIp", () => {
     expect(clientIp(headers(null, "192.0.2.55"), 0)).toBe("192.0.2.55");
   });
 
+  it("an entry that is no address (written by a client, with no proxy in front) counts as the TCP peer", () => {
+    expect(clientIp(headers("x".repeat(3000), "192.0.2.55"), 1)).toBe("192.0.2.55");
+    expect(clientIp(headers("203.0.113.7, not-an-ip", "10.0.0.2"), 1)).toBe("10.0.0.2");
+    expect(clientIp(headers("2001:db8::1", "10.0.0.2"), 1)).toBe("2001:db8::1");
+  });
+
   it("with fewer entries than hops, takes the leftmost", () => {
     expect(clientIp(headers(null, "192.0.2.55"), 2)).toBe("192.0.2.55");
   });

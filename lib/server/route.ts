@@ -1,4 +1,5 @@
 import "server-only";
+import { isIP } from "node:net";
 import { NextResponse, type NextRequest } from "next/server";
 import { ZodError, type z } from "zod";
 import { Prisma } from "@/generated/prisma/client";
@@ -130,10 +131,13 @@ export function clientIp(headers: Headers, hops = env().TRUSTED_PROXY_HOPS): str
   const forwarded = (headers.get("x-forwarded-for") ?? "").split(",").map((a) => a.trim()).filter(Boolean);
   const peer = headers.get(PEER_ADDRESS_HEADER);
   const fromRight = (chain: string[], n: number) => chain[Math.max(0, chain.length - 1 - n)] ?? null;
-  if (peer) return fromRight([...forwarded, peer], hops);
   // No peer (a request taken while the server was still starting): Next has put the socket's
   // address into X-Forwarded-For when the client sent none, which is the best left to go on.
-  return fromRight(forwarded, Math.max(0, hops - 1));
+  const chosen = peer ? fromRight([...forwarded, peer], hops) : fromRight(forwarded, Math.max(0, hops - 1));
+  // A proxy appends an address; anything else there was written by the client itself (no proxy
+  // in front, against the configuration): count the request against the TCP peer instead. (An
+  // unbounded value would also not fit the rate-limit table's key.)
+  return chosen !== null && isIP(chosen) !== 0 ? chosen : peer;
 }
 
 export function toErrorResponse(error: unknown): Response {

@@ -60,6 +60,12 @@ describe("sessionUserId", () => {
     expect(await sessionUserId(cookies({ [`__Secure-${COOKIE}`]: await session({ sub: USER_ID }) }))).toBeNull();
   });
 
+  it("reads only the cookie's own name and its numbered chunks, never another name that starts like it", async () => {
+    const token = await session({ sub: USER_ID });
+    expect(await sessionUserId(cookies({ [`${COOKIE}-x`]: token }))).toBeNull();
+    expect(await sessionUserId(cookies({ [`${COOKIE}.0`]: token, [`${COOKIE}-x`]: "junk" }))).toBe(USER_ID);
+  });
+
   it("joins a session split into chunks in their numeric order, as Auth.js does", async () => {
     const token = await session({ sub: USER_ID, name: "x".repeat(200) });
     const [a, b, c] = [token.slice(0, 100), token.slice(100, 200), token.slice(200)];

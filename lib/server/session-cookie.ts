@@ -29,8 +29,10 @@ const decodedSessions = new Map<string, { userId: string | null; expiresAtSecond
  */
 export async function sessionUserId(cookieStore: CookieStore): Promise<string | null> {
   const name = sessionCookieName();
-  // Large sessions are split into name.0, name.1, …; Auth.js joins every cookie with the prefix.
-  const chunks = cookieStore.getAll().filter((c) => c.name.startsWith(name) && c.value);
+  // Large sessions are split into name.0, name.1, …; only those names and the name itself count
+  // (Auth.js joins every cookie that starts with the name; a stray `name-x` is nobody's session).
+  const isSessionCookie = (cookie: string) => cookie === name || (cookie.startsWith(`${name}.`) && /^\d+$/.test(cookie.slice(name.length + 1)));
+  const chunks = cookieStore.getAll().filter((c) => isSessionCookie(c.name) && c.value);
   if (chunks.length === 0) return null;
   const token = chunks
     .sort((a, b) => parseInt(a.name.split(".").pop() || "0") - parseInt(b.name.split(".").pop() || "0"))
