@@ -1,9 +1,13 @@
 import type { ReactNode } from "react";
 
-/** A bordered, horizontally scrollable table; an empty header renders as an "Actions" column. */
+/**
+ * A bordered, horizontally scrollable table; an empty header renders as an "Actions" column. The
+ * wrapper is positioned so that the visually hidden caption and header (absolutely positioned)
+ * stay inside it: otherwise they escape the scroll box and make the whole page scroll sideways.
+ */
 export function Table({ caption, headers, children }: { caption: string; headers: string[]; children: ReactNode }) {
   return (
-    <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
+    <div className="relative overflow-x-auto rounded-xl border border-slate-200 bg-white">
       <table className="min-w-full text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         <thead className="bg-slate-50 text-slate-600">
