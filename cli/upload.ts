@@ -11,7 +11,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { mediaTypeForName } from "../lib/media-types";
 import { ApiError, createValetApi, type Transport } from "../lib/upload-client";
-import { DEFAULT_PART_CONCURRENCY, uploadThroughValet } from "../lib/upload-flow";
+import { PartFailedError } from "../lib/part-scheduler";
+import { DEFAULT_PART_CONCURRENCY, StorageRequestError, uploadThroughValet } from "../lib/upload-flow";
 import { planUpload } from "../lib/upload-policy";
 
 function bearerTransport(baseUrl: string, token: string): Transport {
@@ -77,7 +78,7 @@ async function main() {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    const known = error instanceof ApiError || (error instanceof Error && /Storage|Part \d+ failed/.test(error.message));
+    const known = error instanceof ApiError || error instanceof StorageRequestError || error instanceof PartFailedError;
     console.error(known ? `valet upload: ${(error as Error).message}` : error);
     process.exit(1);
   });

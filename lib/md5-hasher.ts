@@ -9,6 +9,9 @@ export const MD5_MEASURE = "valet:md5";
 
 type Pending = { resolve: (md5: string) => void; reject: (error: Error) => void };
 
+/** The worker died with this part in it: hash the part on the page instead. */
+class WorkerGone extends Error {}
+
 /** One worker per page, started on first use; parts are hashed one after another (the signer queues them). */
 export function createWorkerHasher(): PartHasher & { terminate(): void } {
   let worker: Worker | undefined;
@@ -38,7 +41,7 @@ export function createWorkerHasher(): PartHasher & { terminate(): void } {
       worker?.terminate();
       worker = undefined;
       console.warn("Valet: the hashing worker failed; hashing on the page instead.", event.message);
-      for (const [, waiting] of pending) waiting.reject(new Error("retry-on-page"));
+      for (const [, waiting] of pending) waiting.reject(new WorkerGone());
       pending.clear();
     };
     return worker;
@@ -60,7 +63,7 @@ export function createWorkerHasher(): PartHasher & { terminate(): void } {
       performance.measure(MD5_MEASURE, { start: began, detail: { bytes: to - from } });
       return digest;
     } catch (error) {
-      if ((error as Error).message === "retry-on-page") return hashHere(data, from, to);
+      if (error instanceof WorkerGone) return hashHere(data, from, to);
       throw error;
     }
   };

@@ -27,12 +27,8 @@ export interface UploadFlowOptions {
   partConcurrency?: number;
   retry?: Partial<RetryPolicy>;
   hash?: PartHasher;
-  /** Attempts per part after a failure (the part is re-signed each time). */
-  partRetries?: number;
-  onProgress?: (sentBytes: number, totalBytes: number) => void;
   /** Called after each part has landed: lets a test break something mid-upload. */
   afterPart?: (partNumber: number) => Promise<void>;
-  signal?: AbortSignal;
 }
 
 const FILE_ID = "f";
@@ -54,31 +50,29 @@ export const completeMultipartXml = (etags: string[]) =>
  * when given them.
  */
 export async function sendThroughValet(options: UploadFlowOptions & { reservationId?: string; multipartUploadId?: string }): Promise<UploadReservation> {
-  const { api, source, type, signal } = options;
+  const { api, source, type } = options;
   const partConcurrency = options.partConcurrency ?? DEFAULT_PART_CONCURRENCY;
   const local = { name: options.name, size: source.size, type, data: source, reservationId: options.reservationId };
   const signer = new UploadSigner({ file: () => local }, api, { retry: options.retry, hash: options.hash, partConcurrency });
   const pendingKey = `${PENDING_KEY_PREFIX}${FILE_ID}`;
   const bytes = async (start: number, end: number) => new Uint8Array(await source.slice(start, end).arrayBuffer());
   const plan = planUpload(source.size);
-  let sent = 0;
 
   if (plan.strategy === "single") {
     const signed = await signer.signRequest({ method: "PUT", key: pendingKey, contentType: type });
     try {
-      await toStorage(signed.url, { method: "PUT", headers: signed.headers, body: await bytes(0, source.size), signal }, "the upload");
+      await toStorage(signed.url, { method: "PUT", headers: signed.headers, body: await bytes(0, source.size) }, "the upload");
     } catch (error) {
       // Signed with If-None-Match: a 412 means an earlier attempt landed; completion verifies it.
       if (!isAlreadyStored(error)) throw error;
     }
-    options.onProgress?.(source.size, source.size);
     return signer.reservationFor(FILE_ID)!;
   }
   let key = pendingKey;
   let uploadId = options.multipartUploadId;
   if (uploadId === undefined) {
     const created = await signer.signRequest({ method: "POST", key });
-    const xml = await (await toStorage(created.url, { method: "POST", headers: created.headers, signal }, "creating the multipart upload")).text();
+    const xml = await (await toStorage(created.url, { method: "POST", headers: created.headers }, "creating the multipart upload")).text();
     uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(xml)?.[1];
     if (!uploadId) throw new Error(`Storage did not return an UploadId: ${xml.slice(0, 300)}`);
     key = created.key;
@@ -86,22 +80,18 @@ export async function sendThroughValet(options: UploadFlowOptions & { reservatio
   const etags = await runParts({
     parts: Array.from({ length: plan.partCount }, (_, i) => i + 1),
     concurrency: partConcurrency,
-    retries: options.partRetries,
-    signal,
     send: async (n, partSignal) => {
       const start = (n - 1) * plan.partSize;
       const end = Math.min(start + plan.partSize, source.size);
       const part = await signer.signRequest({ method: "PUT", key, uploadId, partNumber: n });
       key = part.key;
       const res = await toStorage(part.url, { method: "PUT", headers: part.headers, body: await bytes(start, end), signal: partSignal }, `part ${n}`);
-      sent += end - start;
-      options.onProgress?.(sent, source.size);
       return res.headers.get("etag") ?? "";
     },
     onPartDone: (n) => options.afterPart?.(n),
   });
   const done = await signer.signRequest({ method: "POST", key, uploadId });
-  await toStorage(done.url, { method: "POST", headers: { "content-type": "application/xml" }, body: completeMultipartXml([...etags.values()]), signal }, "completing the multipart upload");
+  await toStorage(done.url, { method: "POST", headers: { "content-type": "application/xml" }, body: completeMultipartXml([...etags.values()]) }, "completing the multipart upload");
   return signer.reservationFor(FILE_ID)!;
 }
 

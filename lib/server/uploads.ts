@@ -5,6 +5,7 @@ import { AppError } from "@/lib/errors";
 import { sanitizeFileName } from "@/lib/sanitize-name";
 import { authorizeSignRequest, type AuthorizedOperation, type SignableUpload } from "@/lib/sign-request";
 import { contentMismatch } from "@/lib/content-check";
+import type { SignedRequestDto, UploadDto } from "@/lib/dto";
 import { formatBytes } from "@/lib/format";
 import { planUpload } from "@/lib/upload-policy";
 import type { CreateUploadInput, PresignableRequest, SignBody } from "@/lib/validation/uploads";
@@ -13,7 +14,6 @@ import { auditRowSql, recordAudit, recordAuditShared, type AuditEntry, type Requ
 import { detectContent, SNIFF_BYTES } from "./content-sniff";
 import { db, isUniqueViolation, queryRows } from "./db";
 import { toFileDto, type FileDto } from "./files";
-import type { SignedRequestDto, UploadDto } from "@/lib/dto";
 import { env } from "./env";
 import { expectedEtag, normalizeEtag } from "./integrity";
 import { assertRoomFor } from "./quota";

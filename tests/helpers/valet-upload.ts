@@ -90,8 +90,8 @@ export function signerApi(client: ApiClient, onCall: () => void = () => undefine
   });
 }
 
-/** A ByteSource as the flow reads files: slices that answer their bytes. */
-function fileBytes(source: ByteSource) {
+/** A ByteSource as the flow and the signer read files: slices that answer their bytes. */
+export function fileBytes(source: ByteSource) {
   const arrayBufferOf = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   return { size: source.size, slice: (start: number, end: number) => ({ arrayBuffer: async () => arrayBufferOf(source.slice(start, end)) }) };
 }

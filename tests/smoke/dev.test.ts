@@ -15,7 +15,7 @@ import { PENDING_KEY_PREFIX, UploadSigner, type FileSummary } from "@/lib/upload
 import { freePort, waitUntil } from "../../scripts/lib/process";
 import { signedInClient } from "../helpers/api-client";
 import { zipLike } from "../helpers/fixtures";
-import { bufferSource, bytes, completeMultipartXml, download, signerApi, uploadWithSigner } from "../helpers/valet-upload";
+import { bufferSource, bytes, completeMultipartXml, download, fileBytes, signerApi, uploadWithSigner } from "../helpers/valet-upload";
 
 const EMBEDDED_DEFAULTS_OVERRIDDEN_BY = [
   "DATABASE_URL",
@@ -97,7 +97,7 @@ describe("npm run dev", () => {
   it("resumes a paused multipart upload, and after a reload finds the reservation and sends only the missing parts", async () => {
     const { client } = await signedInClient(base);
     const data = zipLike(40 * MiB); // 5 parts of 8 MiB
-    const local = { name: "resumed.zip", size: data.length, type: "application/zip", data: { size: data.length, slice: (s: number, e: number) => ({ arrayBuffer: async () => arrayBufferOf(data.subarray(s, e)) }) } };
+    const local = { name: "resumed.zip", size: data.length, type: "application/zip", data: fileBytes(bufferSource(data)) };
     const api = signerApi(client);
     const first = new UploadSigner({ file: () => local }, api);
     const created = await first.signRequest({ method: "POST", key: `${PENDING_KEY_PREFIX}f` });
@@ -132,7 +132,7 @@ describe("npm run dev", () => {
   it("cancels a multipart upload in storage too", async () => {
     const { client } = await signedInClient(base);
     const data = zipLike(20 * MiB);
-    const signer = new UploadSigner({ file: () => ({ name: "gone.zip", size: data.length, type: "application/zip", data: { size: data.length, slice: (s: number, e: number) => ({ arrayBuffer: async () => arrayBufferOf(data.subarray(s, e)) }) } }) }, signerApi(client));
+    const signer = new UploadSigner({ file: () => ({ name: "gone.zip", size: data.length, type: "application/zip", data: fileBytes(bufferSource(data)) }) }, signerApi(client));
     const created = await signer.signRequest({ method: "POST", key: `${PENDING_KEY_PREFIX}f` });
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await (await toStorage(created.url, { method: "POST", headers: created.headers })).text())![1]!;
     await sendPart(signer, created.key, uploadId, 1, data);
@@ -171,7 +171,6 @@ describe("npm run dev", () => {
   });
 });
 
-const arrayBufferOf = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 async function toStorage(url: string, init: RequestInit): Promise<Response> {
   const res = await fetch(url, init);
