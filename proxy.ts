@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+
 import { contentSecurityPolicy, storageOrigin } from "@/lib/security-headers";
 import { escapeHtml } from "@/lib/server/html-page";
 import { deadLinkPage } from "@/lib/server/shares";

@@ -1,4 +1,5 @@
 import Link from "next/link";
+
 import { Logo } from "@/components/logo";
 import { hasAdmin } from "@/lib/server/setup";
 

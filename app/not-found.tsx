@@ -1,4 +1,5 @@
 import Link from "next/link";
+
 import { Logo } from "@/components/logo";
 
 export default function NotFound() {
@@ -6,9 +7,7 @@ export default function NotFound() {
     <main className="flex min-h-screen flex-col items-center justify-center gap-4 px-4 text-center">
       <Logo />
       <h1 className="text-xl font-semibold">Nothing here</h1>
-      <p className="max-w-sm text-sm text-slate-600">
-        This page or link does not exist. If someone sent you a link, check that you copied all of it.
-      </p>
+      <p className="max-w-sm text-sm text-slate-600">This page or link does not exist. If someone sent you a link, check that you copied all of it.</p>
       <Link href="/" className="text-sm font-medium text-indigo-600 hover:text-indigo-500">
         Go to Valet
       </Link>

@@ -1,6 +1,6 @@
 // What the benchmarks measure with: a byte-counting TCP proxy in front of a server, and CPU and
 // RSS of a process tree read from /proc.
-import { readFile, readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 
 export interface CountingProxy {

@@ -3,9 +3,6 @@
 // PostgreSQL, a production build of the app behind a byte-counting proxy, and a baseline upload
 // server without valet keys; prints a markdown table and writes bench/results.json. Every figure
 // is compared with its baseline from the same run.
-import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
-import autocannon from "autocannon";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -13,7 +10,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
 import { chromium } from "@playwright/test";
+import autocannon from "autocannon";
+
 import { GiB, MiB } from "../lib/units";
 import { freePort, run, stopChild, waitUntil } from "../scripts/lib/process";
 import { appEnvironment, createDatabase, startRgw } from "../scripts/lib/services";
@@ -62,7 +63,8 @@ async function startServices(work: string) {
   };
   if (!process.argv.includes("--no-build")) {
     log("building the app");
-    if ((await run(path.join(ROOT, "node_modules/.bin/next"), ["build"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] })) !== 0) throw new Error("next build failed");
+    if ((await run(path.join(ROOT, "node_modules/.bin/next"), ["build"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] })) !== 0)
+      throw new Error("next build failed");
   }
   const app = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "--port", String(appPort)], { cwd: ROOT, env, stdio: "ignore", detached: true });
   cleanups.push(() => stopChild(app));
@@ -83,7 +85,7 @@ async function startServices(work: string) {
     endpoint: s3.S3_ENDPOINT,
     region: "us-east-1",
     forcePathStyle: true,
-    credentials: { accessKeyId: s3.S3_ACCESS_KEY_ID!, secretAccessKey: s3.S3_SECRET_ACCESS_KEY! },
+    credentials: { accessKeyId: s3.S3_ACCESS_KEY_ID, secretAccessKey: s3.S3_SECRET_ACCESS_KEY },
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
@@ -127,7 +129,14 @@ async function proxyUpload(port: number, size: number, block: Buffer) {
 async function loadTest(url: string, args: { cookie?: string; body?: unknown; method?: "GET" | "POST"; expectStatus?: number }) {
   const { cookie, body, method = "POST", expectStatus } = args;
   const headers: Record<string, string> = { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(cookie ? { cookie } : {}) };
-  const result = await autocannon({ url, method, connections: 32, duration: LOAD_SECONDS, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const result = await autocannon({
+    url,
+    method,
+    connections: 32,
+    duration: LOAD_SECONDS,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const counts = Object.entries(result.statusCodeStats ?? {}).map(([status, s]) => [Number(status), s.count ?? 0] as const);
   const isExpected = (status: number) => (expectStatus === undefined ? status >= 200 && status < 300 : status === expectStatus);
   if (counts.some(([status, n]) => n > 0 && !isExpected(status)) || !counts.some(([status, n]) => n > 0 && isExpected(status))) {
@@ -198,7 +207,13 @@ function printKeyIssuanceOnly(section: Awaited<ReturnType<typeof keyIssuance>>) 
   console.log(`\n${JSON.stringify(results, null, 2)}`);
 }
 
-const machine = () => ({ cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / GiB), node: process.version, platform: `${os.type()} ${os.release()}` });
+const machine = () => ({
+  cpu: os.cpus()[0]?.model ?? "unknown",
+  cores: os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / GiB),
+  node: process.version,
+  platform: `${os.type()} ${os.release()}`,
+});
 
 async function main() {
   const work = await mkdtemp(path.join(os.tmpdir(), "valet-bench-"));
@@ -233,7 +248,15 @@ async function main() {
   await writeFile(file, fileBytes);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   cleanups.push(() => browser.close());
   const context = await browser.newContext({ baseURL: services.appUrl });
@@ -243,14 +266,20 @@ async function main() {
   await page.addInitScript(() => {
     const seen: Array<{ start: number; duration: number }> = [];
     (window as unknown as { valetLongTasks: typeof seen }).valetLongTasks = seen;
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => seen.push({ start: e.startTime, duration: e.duration }))).observe({ type: "longtask", buffered: true });
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => seen.push({ start: e.startTime, duration: e.duration }))).observe({
+      type: "longtask",
+      buffered: true,
+    });
   });
   await page.goto("/files");
   await page.locator(".uppy-Dashboard-input").first().setInputFiles(file);
   const pageClockAtStart = await page.evaluate(() => performance.now());
   const browserStarted = performance.now();
   await page.getByRole("button", { name: /Upload 1 file/ }).click();
-  await page.getByTestId("file-row").filter({ hasText: "browser-upload.zip" }).waitFor({ timeout: 30 * 60_000 });
+  await page
+    .getByTestId("file-row")
+    .filter({ hasText: "browser-upload.zip" })
+    .waitFor({ timeout: 30 * 60_000 });
   const browserSeconds = (performance.now() - browserStarted) / 1000;
   const { longTasks, hashedBytes, hashingMs } = await page.evaluate((since) => {
     const tasks = (window as unknown as { valetLongTasks: Array<{ start: number; duration: number }> }).valetLongTasks;
@@ -267,7 +296,12 @@ async function main() {
   await emptyBucket(storageClient);
   const sdkStarted = performance.now();
   // The same geometry as the browser: 8 MiB parts, as many at once as the uploader sends.
-  await new Upload({ client: storageClient, params: { Bucket: BUCKET, Key: "sdk/browser-upload.zip", Body: createReadStream(file) }, partSize: 8 * MiB, queueSize: PART_CONCURRENCY }).done();
+  await new Upload({
+    client: storageClient,
+    params: { Bucket: BUCKET, Key: "sdk/browser-upload.zip", Body: createReadStream(file) },
+    partSize: 8 * MiB,
+    queueSize: PART_CONCURRENCY,
+  }).done();
   const sdkSeconds = (performance.now() - sdkStarted) / 1000;
   await emptyBucket(storageClient);
 
@@ -281,7 +315,9 @@ async function main() {
   await emptyBucket(storageClient);
 
   log(`6. concurrency: ${CONCURRENT} × ${mib(SIZE)} MiB at once, valet flow and baseline`);
-  const manyValet = await measure(app.pid!, () => Promise.all(Array.from({ length: CONCURRENT }, (_, i) => valetUpload(client, { name: `c${i}.zip`, size: SIZE, type: "application/zip", block }))));
+  const manyValet = await measure(app.pid!, () =>
+    Promise.all(Array.from({ length: CONCURRENT }, (_, i) => valetUpload(client, { name: `c${i}.zip`, size: SIZE, type: "application/zip", block }))),
+  );
   await emptyBucket(storageClient);
   const manyProxy = await measure(proxyApp.pid!, () => Promise.all(Array.from({ length: CONCURRENT }, () => proxyUpload(proxyAppCounter.port, SIZE, block))));
   await emptyBucket(storageClient);
@@ -326,27 +362,95 @@ async function main() {
 function printTable(r: Record<string, any>, only?: RegExp) {
   const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
   const rows: Array<[string, string, string, string, string]> = [
-    ["App bytes received per uploaded byte", f(r.appBytesPerUploadedByte, 6), f(r.proxyAppBytesPerUploadedByte, 4), f(r.appBytesPerUploadedByte / r.proxyAppBytesPerUploadedByte, 6), `≤ 0.001 vs 1.0: ${r.appBytesPerUploadedByte <= 0.001 ? "met" : "missed"}`],
+    [
+      "App bytes received per uploaded byte",
+      f(r.appBytesPerUploadedByte, 6),
+      f(r.proxyAppBytesPerUploadedByte, 4),
+      f(r.appBytesPerUploadedByte / r.proxyAppBytesPerUploadedByte, 6),
+      `≤ 0.001 vs 1.0: ${r.appBytesPerUploadedByte <= 0.001 ? "met" : "missed"}`,
+    ],
     [`App CPU seconds, one ${f(r.uploadBytes / MiB, 0)} MiB upload`, f(r.appCpuSeconds), f(r.proxyCpuSeconds), f(r.appCpuSeconds / r.proxyCpuSeconds, 3), ""],
     ["App peak RSS, MiB", f(r.appPeakRssMiB, 0), f(r.proxyPeakRssMiB, 0), f(r.appPeakRssMiB / r.proxyPeakRssMiB), ""],
     ["Wall time, s", f(r.valetWallSeconds), f(r.proxyWallSeconds), f(r.valetWallSeconds / r.proxyWallSeconds), ""],
     ["App requests for the upload", String(r.appRequests), "1", "", `≤ 12 per GiB: ${r.appRequests <= 12 ? "met" : "missed"}`],
     ["Sign, 1 URL: req/s · p50 · p99 ms", `${f(r.signSingleRps, 0)} · ${f(r.signSingleP50Ms, 0)} · ${f(r.signSingleP99Ms, 0)}`, "", "", "concurrency 32"],
-    ["Sign, 100 URLs: req/s · p50 · p99 ms", `${f(r.signBatchRps, 0)} · ${f(r.signBatchP50Ms, 0)} · ${f(r.signBatchP99Ms, 0)}`, "", "", `${f(r.signBatchUrlsPerSecond, 0)} URLs/s`],
-    ["Sign, 1 URL vs the 401 floor (no session, same URL): req/s", f(r.signRps, 0), f(r.floorRps, 0), f(r.signRpsVsFloorRatio), `≥ 0.5: ${r.signRpsVsFloorRatio >= 0.5 ? "met" : "missed"}`],
+    [
+      "Sign, 100 URLs: req/s · p50 · p99 ms",
+      `${f(r.signBatchRps, 0)} · ${f(r.signBatchP50Ms, 0)} · ${f(r.signBatchP99Ms, 0)}`,
+      "",
+      "",
+      `${f(r.signBatchUrlsPerSecond, 0)} URLs/s`,
+    ],
+    [
+      "Sign, 1 URL vs the 401 floor (no session, same URL): req/s",
+      f(r.signRps, 0),
+      f(r.floorRps, 0),
+      f(r.signRpsVsFloorRatio),
+      `≥ 0.5: ${r.signRpsVsFloorRatio >= 0.5 ? "met" : "missed"}`,
+    ],
     ["Sign, 1 URL vs the 401 floor: p99 ms", f(r.signP99Ms, 0), f(r.floorP99Ms, 0), "", `≤ 100 ms: ${r.signP99Ms <= 100 ? "met" : "missed"}`],
-    ["Read, GET /api/uploads/:id vs the 401 floor: req/s · p99 ms", `${f(r.readRps, 0)} · ${f(r.readP99Ms, 0)}`, f(r.floorRps, 0), f(r.readRpsVsFloorRatio), ""],
-    ["µs per URL in a 100-URL batch vs SignatureV4.presign", f(r.signUrlMicrosInBatch, 1), f(r.sdkSignatureV4Micros, 1), f(r.signUrlMicrosInBatch / r.sdkSignatureV4Micros), `≤ 2×: ${r.signUrlMicrosInBatch <= 2 * r.sdkSignatureV4Micros ? "met" : "missed"}`],
-    ["… vs getSignedUrl in a loop", f(r.signUrlMicrosInBatch, 1), f(r.getSignedUrlMicros, 1), f(r.signUrlMicrosInBatch / r.getSignedUrlMicros, 3), `${f(r.getSignedUrlMicros / r.signUrlMicrosInBatch, 1)}× faster`],
+    [
+      "Read, GET /api/uploads/:id vs the 401 floor: req/s · p99 ms",
+      `${f(r.readRps, 0)} · ${f(r.readP99Ms, 0)}`,
+      f(r.floorRps, 0),
+      f(r.readRpsVsFloorRatio),
+      "",
+    ],
+    [
+      "µs per URL in a 100-URL batch vs SignatureV4.presign",
+      f(r.signUrlMicrosInBatch, 1),
+      f(r.sdkSignatureV4Micros, 1),
+      f(r.signUrlMicrosInBatch / r.sdkSignatureV4Micros),
+      `≤ 2×: ${r.signUrlMicrosInBatch <= 2 * r.sdkSignatureV4Micros ? "met" : "missed"}`,
+    ],
+    [
+      "… vs getSignedUrl in a loop",
+      f(r.signUrlMicrosInBatch, 1),
+      f(r.getSignedUrlMicros, 1),
+      f(r.signUrlMicrosInBatch / r.getSignedUrlMicros, 3),
+      `${f(r.getSignedUrlMicros / r.signUrlMicrosInBatch, 1)}× faster`,
+    ],
     ["… vs the HMAC-SHA256 floor (cached key)", f(r.signUrlMicrosInBatch, 1), f(r.hmacFloorMicros, 2), f(r.signUrlMicrosInBatch / r.hmacFloorMicros, 1), ""],
-    [`Browser upload of ${f(r.browserBytes / MiB, 0)} MiB vs Node SDK (${r.partConcurrency} parts at once), s`, f(r.browserSeconds), f(r.sdkSeconds), f(r.browserVsSdkThroughputRatio), `≥ 0.90: ${r.browserVsSdkThroughputRatio >= 0.9 ? "met" : "missed"}`],
-    ["Main-thread tasks over 50 ms during that upload", String(r.mainThreadLongTasksOver50ms), "", "", `0: ${r.mainThreadLongTasksOver50ms === 0 ? "met" : "missed"}`],
+    [
+      `Browser upload of ${f(r.browserBytes / MiB, 0)} MiB vs Node SDK (${r.partConcurrency} parts at once), s`,
+      f(r.browserSeconds),
+      f(r.sdkSeconds),
+      f(r.browserVsSdkThroughputRatio),
+      `≥ 0.90: ${r.browserVsSdkThroughputRatio >= 0.9 ? "met" : "missed"}`,
+    ],
+    [
+      "Main-thread tasks over 50 ms during that upload",
+      String(r.mainThreadLongTasksOver50ms),
+      "",
+      "",
+      `0: ${r.mainThreadLongTasksOver50ms === 0 ? "met" : "missed"}`,
+    ],
     ["MD5 in the Web Worker, MiB/s", f(r.workerMd5MiBps, 0), "", "", "hashing runs ahead of the upload"],
-    ["Download redirect, median ms (one after another) vs one storage HEAD", f(r.downloadRedirectMs), f(r.storageHeadMs), f(r.storageHeadMs / r.downloadRedirectMs), "the HEAD is what checking the verified ETag costs"],
-    [`RSS growth, ${r.concurrentUploads} concurrent uploads, MiB`, f(r.appRssGrowthMiB, 1), f(r.proxyRssGrowthMiB, 1), f(r.appRssGrowthMiB / r.proxyRssGrowthMiB, 3), `≤ 30 MiB: ${r.appRssGrowthMiB <= 30 ? "met" : "missed"}`],
-    [`CPU seconds, ${r.concurrentUploads} concurrent uploads`, f(r.appCpuSecondsConcurrent), f(r.proxyCpuSecondsConcurrent), f(r.appCpuSecondsConcurrent / r.proxyCpuSecondsConcurrent, 3), ""],
+    [
+      "Download redirect, median ms (one after another) vs one storage HEAD",
+      f(r.downloadRedirectMs),
+      f(r.storageHeadMs),
+      f(r.storageHeadMs / r.downloadRedirectMs),
+      "the HEAD is what checking the verified ETag costs",
+    ],
+    [
+      `RSS growth, ${r.concurrentUploads} concurrent uploads, MiB`,
+      f(r.appRssGrowthMiB, 1),
+      f(r.proxyRssGrowthMiB, 1),
+      f(r.appRssGrowthMiB / r.proxyRssGrowthMiB, 3),
+      `≤ 30 MiB: ${r.appRssGrowthMiB <= 30 ? "met" : "missed"}`,
+    ],
+    [
+      `CPU seconds, ${r.concurrentUploads} concurrent uploads`,
+      f(r.appCpuSecondsConcurrent),
+      f(r.proxyCpuSecondsConcurrent),
+      f(r.appCpuSecondsConcurrent / r.proxyCpuSecondsConcurrent, 3),
+      "",
+    ],
   ];
-  console.log(`\nValet benchmarks${r.quick ? " (quick)" : ""} — ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}\n`);
+  console.log(
+    `\nValet benchmarks${r.quick ? " (quick)" : ""} — ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}\n`,
+  );
   console.log("| measure | valet | baseline | ratio | goal |");
   console.log("|---|---|---|---|---|");
   for (const row of rows) if (!only || only.test(row[0])) console.log(`| ${row.join(" | ")} |`);

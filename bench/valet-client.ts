@@ -14,7 +14,10 @@ export function payload(bytes: number): Buffer {
   return block;
 }
 
-export async function valetUpload(client: ApiClient, args: { name: string; size: number; type: string; block: Buffer }): Promise<{ appRequests: number; fileId: string; key: string }> {
+export async function valetUpload(
+  client: ApiClient,
+  args: { name: string; size: number; type: string; block: Buffer },
+): Promise<{ appRequests: number; fileId: string; key: string }> {
   let appRequests = 0;
   const api = signerApi(client, () => void (appRequests += 1));
   // Every part (or the whole single upload) carries the start of the same block.

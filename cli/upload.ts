@@ -9,9 +9,10 @@
 import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+
 import { mediaTypeForName } from "../lib/media-types";
-import { ApiError, createValetApi, type Transport } from "../lib/upload-client";
 import { PartFailedError } from "../lib/part-scheduler";
+import { ApiError, createValetApi, type Transport } from "../lib/upload-client";
 import { DEFAULT_PART_CONCURRENCY, StorageRequestError, uploadThroughValet } from "../lib/upload-flow";
 import { planUpload } from "../lib/upload-policy";
 
@@ -24,7 +25,14 @@ function bearerTransport(baseUrl: string, token: string): Transport {
     });
 }
 
-export async function uploadPath(args: { file: string; baseUrl: string; token: string; type?: string; partConcurrency?: number; log?: (line: string) => void }) {
+export async function uploadPath(args: {
+  file: string;
+  baseUrl: string;
+  token: string;
+  type?: string;
+  partConcurrency?: number;
+  log?: (line: string) => void;
+}) {
   const { size } = await stat(args.file);
   const name = path.basename(args.file);
   const plan = planUpload(size);
@@ -37,7 +45,7 @@ export async function uploadPath(args: { file: string; baseUrl: string; token: s
       arrayBuffer: async () => {
         const buffer = Buffer.alloc(end - start);
         await handle.read(buffer, 0, buffer.length, start);
-        return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length) as ArrayBuffer;
+        return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length);
       },
     }),
   };
@@ -60,7 +68,13 @@ export async function uploadPath(args: { file: string; baseUrl: string; token: s
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { url: { type: "string" }, token: { type: "string" }, type: { type: "string" }, parallel: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      url: { type: "string" },
+      token: { type: "string" },
+      type: { type: "string" },
+      parallel: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   const baseUrl = values.url ?? process.env.VALET_URL;
   const token = values.token ?? process.env.VALET_TOKEN;
@@ -70,10 +84,19 @@ async function main() {
     console.error("       (or --url and --token). Create a token on the app's API tokens page.");
     process.exit(2);
   }
-  const file = await uploadPath({ file: positionals[0]!, baseUrl, token, type: values.type, partConcurrency: parallel, log: (line) => process.stderr.write(`${line}\n`) });
+  const file = await uploadPath({
+    file: positionals[0]!,
+    baseUrl,
+    token,
+    type: values.type,
+    partConcurrency: parallel,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   console.log(`uploaded ${file.name} (${file.size} bytes, ${file.type})`);
   console.log(`file id: ${file.id}`);
-  console.log(`download: curl -fL -H "Authorization: Bearer $VALET_TOKEN" -o '${file.name.replace(/'/g, "'\\''")}' ${new URL(`/api/files/${file.id}/download`, baseUrl)}`);
+  console.log(
+    `download: curl -fL -H "Authorization: Bearer $VALET_TOKEN" -o '${file.name.replace(/'/g, "'\\''")}' ${new URL(`/api/files/${file.id}/download`, baseUrl)}`,
+  );
 }
 
 if (require.main === module) {

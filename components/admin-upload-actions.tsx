@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+
 import { Button } from "@/components/ui/button";
 import { ApiError } from "@/lib/upload-client";
 
@@ -13,8 +14,10 @@ export function AdminUploadActions({ id, name, status, liveShareLinks }: { id: s
   const [pending, setPending] = useState<Action | null>(null);
   const [error, setError] = useState<string | null>(null);
   const actions: Action[] = [];
-  if (status === "READY" || status === "QUARANTINED") actions.push({ label: "Delete", method: "DELETE", path: `/api/admin/files/${id}`, confirm: "Delete for good?" });
-  if (liveShareLinks > 0) actions.push({ label: "Revoke links", method: "POST", path: `/api/admin/files/${id}/revoke-shares`, confirm: `Revoke ${liveShareLinks} link(s)?` });
+  if (status === "READY" || status === "QUARANTINED")
+    actions.push({ label: "Delete", method: "DELETE", path: `/api/admin/files/${id}`, confirm: "Delete for good?" });
+  if (liveShareLinks > 0)
+    actions.push({ label: "Revoke links", method: "POST", path: `/api/admin/files/${id}/revoke-shares`, confirm: `Revoke ${liveShareLinks} link(s)?` });
   if (status === "PENDING") actions.push({ label: "Abort", method: "DELETE", path: `/api/admin/uploads/${id}`, confirm: "Abort this upload?" });
 
   async function run(action: Action) {

@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+
 import { Button } from "@/components/ui/button";
 import { formatBytes, formatDate } from "@/lib/format";
 import { GiB } from "@/lib/units";
@@ -66,23 +67,51 @@ export function AdminUserRow({ user, isSelf }: { user: AdminUser; isSelf: boolea
             + {formatBytes(user.pendingBytes)} reserved by {user.pendingFiles} upload(s)
           </p>
         ) : null}
-        <div className="mt-1 h-1.5 w-32 rounded-full bg-slate-100" role="meter" aria-valuenow={usedShare} aria-valuemin={0} aria-valuemax={100} aria-label={`Quota used by ${user.email}`}>
+        <div
+          className="mt-1 h-1.5 w-32 rounded-full bg-slate-100"
+          role="meter"
+          aria-valuenow={usedShare}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-label={`Quota used by ${user.email}`}
+        >
           <div className={`h-1.5 rounded-full ${usedShare > 90 ? "bg-red-500" : "bg-indigo-500"}`} style={{ width: `${usedShare}%` }} />
         </div>
       </td>
       <td className="px-3 py-2">
         {isEditing ? (
-          <form onSubmit={saveQuota} className="flex flex-wrap items-center gap-1" aria-label={`Quota for ${user.email}`}>
-            <input name="quotaGiB" type="number" min={0} step="any" defaultValue={user.quotaBytes / GiB} aria-label="Quota in GiB" className="w-20 rounded-md px-2 py-1 ring-1 ring-slate-300" />
+          <form onSubmit={(event) => void saveQuota(event)} className="flex flex-wrap items-center gap-1" aria-label={`Quota for ${user.email}`}>
+            <input
+              name="quotaGiB"
+              type="number"
+              min={0}
+              step="any"
+              defaultValue={user.quotaBytes / GiB}
+              aria-label="Quota in GiB"
+              className="w-20 rounded-md px-2 py-1 ring-1 ring-slate-300"
+            />
             <span className="text-xs">GiB</span>
-            <input name="quotaFiles" type="number" min={0} step={1} defaultValue={user.quotaFiles} aria-label="Quota in files" className="w-20 rounded-md px-2 py-1 ring-1 ring-slate-300" />
+            <input
+              name="quotaFiles"
+              type="number"
+              min={0}
+              step={1}
+              defaultValue={user.quotaFiles}
+              aria-label="Quota in files"
+              className="w-20 rounded-md px-2 py-1 ring-1 ring-slate-300"
+            />
             <span className="text-xs">files</span>
             <Button type="submit" variant="secondary">
               Save
             </Button>
           </form>
         ) : (
-          <button type="button" className="text-left text-sm underline decoration-dotted" onClick={() => setIsEditing(true)} aria-label={`Change quota of ${user.email}`}>
+          <button
+            type="button"
+            className="text-left text-sm underline decoration-dotted"
+            onClick={() => setIsEditing(true)}
+            aria-label={`Change quota of ${user.email}`}
+          >
             {formatBytes(user.quotaBytes)} · {user.quotaFiles.toLocaleString("en")} files
           </button>
         )}
@@ -95,7 +124,11 @@ export function AdminUserRow({ user, isSelf }: { user: AdminUser; isSelf: boolea
               <Button variant="secondary" onClick={() => void apply({ role: user.role === "ADMIN" ? "USER" : "ADMIN" })}>
                 {user.role === "ADMIN" ? "Make user" : "Make admin"}
               </Button>
-              <Button variant={user.disabled ? "secondary" : "danger"} onClick={() => void apply({ disabled: !user.disabled })} aria-label={`${user.disabled ? "Enable" : "Disable"} ${user.email}`}>
+              <Button
+                variant={user.disabled ? "secondary" : "danger"}
+                onClick={() => void apply({ disabled: !user.disabled })}
+                aria-label={`${user.disabled ? "Enable" : "Disable"} ${user.email}`}
+              >
                 {user.disabled ? "Enable" : "Disable"}
               </Button>
             </>

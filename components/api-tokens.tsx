@@ -1,8 +1,10 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
+
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { fieldText } from "@/lib/form-data";
 import { formatDate } from "@/lib/format";
 import { DEFAULT_TOKEN_SCOPES, isScope, SCOPE_DESCRIPTIONS, TOKEN_SCOPES } from "@/lib/scopes";
 import { ApiError, valetApi, type ApiTokenSummary } from "@/lib/upload-client";
@@ -24,11 +26,11 @@ export function ApiTokens({ initialTokens, appUrl, isAdmin }: { initialTokens: A
     event.preventDefault();
     const formElement = event.currentTarget;
     const form = new FormData(formElement);
-    const days = String(form.get("expiresInDays") ?? "");
+    const days = fieldText(form, "expiresInDays");
     setError(null);
     try {
       const scopes = form.getAll("scopes").filter(isScope);
-      const token = await valetApi.createToken({ name: String(form.get("name") ?? ""), expiresInDays: days ? Number(days) : null, scopes });
+      const token = await valetApi.createToken({ name: fieldText(form, "name"), expiresInDays: days ? Number(days) : null, scopes });
       setSecret(token.secret);
       formElement.reset();
       setTokens(await valetApi.listTokens());
@@ -49,7 +51,11 @@ export function ApiTokens({ initialTokens, appUrl, isAdmin }: { initialTokens: A
 
   return (
     <div className="space-y-6">
-      <form onSubmit={onCreate} className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-[1fr_12rem_auto] sm:items-end" aria-label="Create an API token">
+      <form
+        onSubmit={(event) => void onCreate(event)}
+        className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-[1fr_12rem_auto] sm:items-end"
+        aria-label="Create an API token"
+      >
         <label className="space-y-1 text-sm">
           <span className="font-medium">Name</span>
           <input name="name" required maxLength={100} placeholder="e.g. backup script" className={inputClasses} />

@@ -1,8 +1,9 @@
 import Link from "next/link";
+
 import { Logo } from "@/components/logo";
 import { SignOutButton, UploadActivity } from "@/components/upload-activity";
-import { signOut } from "@/lib/server/auth";
 import type { Actor } from "@/lib/server/access";
+import { signOut } from "@/lib/server/auth";
 
 export function AppHeader({ user }: { user: Actor }) {
   async function signOutAction() {

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
@@ -23,7 +24,7 @@ export function AuthForm({ mode, next = "/files", initialError = null }: { mode:
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const fields = Object.fromEntries([...new FormData(event.currentTarget)].map(([k, v]) => [k, String(v)]));
+    const fields = Object.fromEntries([...new FormData(event.currentTarget)].map(([k, v]) => [k, typeof v === "string" ? v : ""]));
     setError(null);
     setIsBusy(true);
     try {
@@ -49,7 +50,7 @@ export function AuthForm({ mode, next = "/files", initialError = null }: { mode:
   }
 
   return (
-    <form method="post" action={isSignUp ? "/api/sign-up" : "/api/sign-in"} onSubmit={onSubmit} className="space-y-4">
+    <form method="post" action={isSignUp ? "/api/sign-up" : "/api/sign-in"} onSubmit={(event) => void onSubmit(event)} className="space-y-4">
       <h1 className="text-lg font-semibold">{isSignUp ? "Create your account" : "Sign in"}</h1>
       <input type="hidden" name="next" value={next} />
       {error ? <Alert>{error}</Alert> : null}

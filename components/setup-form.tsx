@@ -2,9 +2,11 @@
 
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
+import { fieldText } from "@/lib/form-data";
 import { ApiError, valetApi } from "@/lib/upload-client";
 
 export function SetupForm({ initialToken }: { initialToken: string }) {
@@ -14,7 +16,7 @@ export function SetupForm({ initialToken }: { initialToken: string }) {
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const token = String(new FormData(event.currentTarget).get("token") ?? "");
+    const token = fieldText(new FormData(event.currentTarget), "token");
     setError(null);
     setIsBusy(true);
     try {
@@ -29,9 +31,18 @@ export function SetupForm({ initialToken }: { initialToken: string }) {
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4 rounded-xl border border-slate-200 bg-white p-4">
+    <form onSubmit={(event) => void onSubmit(event)} className="space-y-4 rounded-xl border border-slate-200 bg-white p-4">
       {error ? <Alert>{error}</Alert> : null}
-      <Field id="token" name="token" label="Setup token" defaultValue={initialToken} autoComplete="off" spellCheck={false} required hint="From the line “Valet has no administrator yet” in the server log." />
+      <Field
+        id="token"
+        name="token"
+        label="Setup token"
+        defaultValue={initialToken}
+        autoComplete="off"
+        spellCheck={false}
+        required
+        hint="From the line “Valet has no administrator yet” in the server log."
+      />
       <Button type="submit" disabled={isBusy}>
         {isBusy ? "Please wait…" : "Become the administrator"}
       </Button>

@@ -1,9 +1,11 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
+
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Table } from "@/components/ui/table";
+import { fieldText } from "@/lib/form-data";
 import { formatDate } from "@/lib/format";
 import { DAY_SECONDS, DEFAULT_SHARE_TTL_SECONDS, HOUR_SECONDS, SHARE_EXPIRY_PRESETS, SHARE_STATUS_LABELS } from "@/lib/share-policy";
 import { ApiError, valetApi, type ShareSummary } from "@/lib/upload-client";
@@ -16,9 +18,20 @@ const STATUS_STYLES: Record<ShareSummary["status"], string> = {
   revoked: "bg-red-50 text-red-700 ring-red-200",
 };
 
-const inputClasses = "block w-full rounded-md border-0 px-3 py-2 text-sm shadow-xs ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-indigo-600";
+const inputClasses =
+  "block w-full rounded-md border-0 px-3 py-2 text-sm shadow-xs ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-indigo-600";
 
-export function ShareLinks({ fileId, fileName, initialShares, maxTtlSeconds }: { fileId: string; fileName: string; initialShares: ShareSummary[]; maxTtlSeconds: number }) {
+export function ShareLinks({
+  fileId,
+  fileName,
+  initialShares,
+  maxTtlSeconds,
+}: {
+  fileId: string;
+  fileName: string;
+  initialShares: ShareSummary[];
+  maxTtlSeconds: number;
+}) {
   const [shares, setShares] = useState(initialShares);
   const [expiry, setExpiry] = useState<string>(String(DEFAULT_SHARE_TTL_SECONDS));
   const [created, setCreated] = useState<{ url: string; expiresAt: string } | null>(null);
@@ -39,8 +52,8 @@ export function ShareLinks({ fileId, fileName, initialShares, maxTtlSeconds }: {
       const amount = Number(form.get("customAmount"));
       expiresInSeconds = Math.round(amount * (form.get("customUnit") === "days" ? DAY_SECONDS : HOUR_SECONDS));
     }
-    const maxDownloadsText = String(form.get("maxDownloads") ?? "").trim();
-    const password = String(form.get("password") ?? "");
+    const maxDownloadsText = fieldText(form, "maxDownloads").trim();
+    const password = fieldText(form, "password");
     setError(null);
     setIsBusy(true);
     try {
@@ -85,13 +98,27 @@ export function ShareLinks({ fileId, fileName, initialShares, maxTtlSeconds }: {
       <h2 id="share-heading" className="text-lg font-semibold">
         Share
       </h2>
-      <form onSubmit={onCreate} className="space-y-4 rounded-xl border border-slate-200 bg-white p-4" aria-label={`Create a share link for ${fileName}`}>
+      <form
+        onSubmit={(event) => void onCreate(event)}
+        className="space-y-4 rounded-xl border border-slate-200 bg-white p-4"
+        aria-label={`Create a share link for ${fileName}`}
+      >
         <fieldset className="space-y-2">
           <legend className="text-sm font-medium text-slate-800">Link expires after</legend>
           <div className="flex flex-wrap gap-2">
             {[...SHARE_EXPIRY_PRESETS.map((p) => ({ label: p.label, value: String(p.seconds) })), { label: "Custom", value: "custom" }].map((option) => (
-              <label key={option.value} className="inline-flex cursor-pointer items-center gap-2 rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300 has-checked:bg-indigo-50 has-checked:ring-indigo-500">
-                <input type="radio" name="expiry" value={option.value} checked={expiry === option.value} onChange={() => setExpiry(option.value)} className="accent-indigo-600" />
+              <label
+                key={option.value}
+                className="inline-flex cursor-pointer items-center gap-2 rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300 has-checked:bg-indigo-50 has-checked:ring-indigo-500"
+              >
+                <input
+                  type="radio"
+                  name="expiry"
+                  value={option.value}
+                  checked={expiry === option.value}
+                  onChange={() => setExpiry(option.value)}
+                  className="accent-indigo-600"
+                />
                 {option.label}
               </label>
             ))}
@@ -176,7 +203,9 @@ export function ShareLinks({ fileId, fileName, initialShares, maxTtlSeconds }: {
               </td>
               <td className="px-3 py-2">{share.hasPassword ? "Yes" : "No"}</td>
               <td className="px-3 py-2">
-                <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${STATUS_STYLES[share.status]}`}>{SHARE_STATUS_LABELS[share.status]}</span>
+                <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${STATUS_STYLES[share.status]}`}>
+                  {SHARE_STATUS_LABELS[share.status]}
+                </span>
               </td>
               <td className="px-3 py-2 text-right">
                 {share.status === "active" ? (

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
+
 import { buttonClasses } from "./ui/button";
 import { useUploadActivity } from "./upload-provider";
 
@@ -13,7 +14,11 @@ export function UploadActivity() {
   return (
     <span aria-live="polite" className="text-sm">
       {count > 0 && !onFiles ? (
-        <Link href="/files" className="rounded-md bg-indigo-50 px-2 py-1 font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-100" data-testid="upload-activity">
+        <Link
+          href="/files"
+          className="rounded-md bg-indigo-50 px-2 py-1 font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-100"
+          data-testid="upload-activity"
+        >
           Uploading {count} file{count === 1 ? "" : "s"} · {percentage}%
         </Link>
       ) : null}
@@ -29,7 +34,8 @@ export function SignOutButton({ children }: { children: ReactNode }) {
       type="submit"
       className={buttonClasses("secondary")}
       onClick={(event) => {
-        if (count > 0 && !window.confirm(`${count} upload${count === 1 ? " is" : "s are"} still running. Sign out and stop ${count === 1 ? "it" : "them"}?`)) event.preventDefault();
+        if (count > 0 && !window.confirm(`${count} upload${count === 1 ? " is" : "s are"} still running. Sign out and stop ${count === 1 ? "it" : "them"}?`))
+          event.preventDefault();
       }}
     >
       {children}

@@ -5,6 +5,7 @@ import Uppy, { type UppyFile } from "@uppy/core";
 import GoldenRetriever from "@uppy/golden-retriever";
 import { useRouter } from "next/navigation";
 import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
+
 import { createWorkerHasher } from "@/lib/md5-hasher";
 import { isAlreadyStored, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, valetApi, type RetryPolicy } from "@/lib/upload-client";
 import { planUpload } from "@/lib/upload-policy";
@@ -91,7 +92,13 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
         file: (fileId) => {
           const file = uppy.getFile(fileId);
           if (!file) return undefined;
-          return { name: file.name ?? "file", size: file.size ?? 0, type: file.type || "application/octet-stream", data: file.data instanceof Blob ? file.data : undefined, reservationId: file.meta.valetUploadId };
+          return {
+            name: file.name ?? "file",
+            size: file.size ?? 0,
+            type: file.type || "application/octet-stream",
+            data: file.data instanceof Blob ? file.data : undefined,
+            reservationId: file.meta.valetUploadId,
+          };
         },
         fileIdForKey: (key) => uppy.getFiles().find((f) => f.s3Multipart?.key === key)?.id,
         remember: (fileId, reservationId) => uppy.setFileMeta(fileId, { valetUploadId: reservationId }),
@@ -166,7 +173,10 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
             // Not complete: no tick, the reason on the file, and Retry asks Valet again.
             const { postprocess: _verifying, complete: _complete, ...progress } = uppy.getFile(id).progress;
             uppy.setFileState(id, { progress });
-            uppy.emit("upload-error", uppy.getFile(id), { name: "VerificationError", message: error instanceof Error ? error.message : "Verification failed." });
+            uppy.emit("upload-error", uppy.getFile(id), {
+              name: "VerificationError",
+              message: error instanceof Error ? error.message : "Verification failed.",
+            });
           } finally {
             // The list below shows what Valet holds, whatever the verdict.
             router.refresh();
@@ -190,6 +200,8 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
       event.returnValue = "";
     };
     window.addEventListener("beforeunload", beforeUnload);
+    // The engine (worker, listeners, storage) is made here, outside React, and handed over once.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     setUppy(uppy);
     return () => {
       window.removeEventListener("beforeunload", beforeUnload);
@@ -199,6 +211,9 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
     };
   }, [userId, maxFileBytes, allowedTypesKey, partConcurrency, router]);
 
-  const value = useMemo(() => (uppy ? { uppy, settings: { maxFileBytes, allowedTypes: allowedTypesKey.split(","), partConcurrency } } : null), [uppy, maxFileBytes, allowedTypesKey, partConcurrency]);
+  const value = useMemo(
+    () => (uppy ? { uppy, settings: { maxFileBytes, allowedTypes: allowedTypesKey.split(","), partConcurrency } } : null),
+    [uppy, maxFileBytes, allowedTypesKey, partConcurrency],
+  );
   return <UploadContext.Provider value={value}>{children}</UploadContext.Provider>;
 }

@@ -1,10 +1,14 @@
 "use client";
 
 import Dashboard from "@uppy/dashboard";
+
 import "@uppy/core/css/style.min.css";
 import "@uppy/dashboard/css/style.min.css";
+
 import { useEffect, useRef } from "react";
+
 import { formatBytes } from "@/lib/format";
+
 import { useUploads, type Body, type Meta } from "./upload-provider";
 
 const DASHBOARD_ID = "valet-dashboard";

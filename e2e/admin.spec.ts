@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import pg from "pg";
+
 import { gradientPng, newEmail, screenshot, signUp, textOfSize, uploadThroughDashboard } from "./helpers";
 
 async function promoteToAdmin(email: string) {

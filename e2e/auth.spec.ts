@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import pg from "pg";
+
 import { newEmail, PASSWORD, signUp } from "./helpers";
 
 test.describe("without JavaScript", () => {
@@ -29,7 +30,9 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByRole("heading", { name: "My files" })).toBeVisible();
 
-    const passwordInUrl = urls.filter((u) => u.includes(encodeURIComponent(PASSWORD)) || u.includes(PASSWORD) || u.includes("not%20the%20password") || u.includes("password="));
+    const passwordInUrl = urls.filter(
+      (u) => u.includes(encodeURIComponent(PASSWORD)) || u.includes(PASSWORD) || u.includes("not%20the%20password") || u.includes("password="),
+    );
     expect(passwordInUrl).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { crc32, deflateSync } from "node:zlib";
 import path from "node:path";
+import { crc32, deflateSync } from "node:zlib";
 import { expect, type Download, type Page } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery";
@@ -29,7 +29,7 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
 export const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 export async function downloadedBytes(download: Download): Promise<Buffer> {
-  return readFile((await download.path())!);
+  return readFile(await download.path());
 }
 
 /** Set VALET_UPDATE_SCREENSHOTS=1 to refresh the README's screenshots in docs/screenshots. */
@@ -42,7 +42,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export function textOfSize(size: number, seed: string): Buffer {
   const out = Buffer.alloc(size);
   let block = createHash("sha512").update(seed).digest();
-  for (let offset = 0; offset < size; ) {
+  for (let offset = 0; offset < size;) {
     const line = Buffer.from(`${block.toString("base64")}\n`);
     offset += line.copy(out, offset);
     block = createHash("sha512").update(block).digest();

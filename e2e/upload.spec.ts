@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { expect, test, type Request } from "@playwright/test";
+
 import { MiB } from "../lib/units";
 import { cspViolations, downloadedBytes, newEmail, screenshot, sha256, signIn, signUp, textOfSize, uploadThroughDashboard } from "./helpers";
 
@@ -53,9 +54,15 @@ test("sign up, upload a small and a multipart file, download both, delete one, s
 
 test("a refused file type, or an empty file, shows a clear message and nothing is uploaded", async ({ page }) => {
   await signUp(page, newEmail());
-  await page.locator(".uppy-Dashboard-input").first().setInputFiles([{ name: "tool.exe", mimeType: "application/x-msdownload", buffer: Buffer.from("MZ") }]);
+  await page
+    .locator(".uppy-Dashboard-input")
+    .first()
+    .setInputFiles([{ name: "tool.exe", mimeType: "application/x-msdownload", buffer: Buffer.from("MZ") }]);
   await expect(page.getByText("That type of file isn't accepted.").first()).toBeVisible();
-  await page.locator(".uppy-Dashboard-input").first().setInputFiles([{ name: "empty.txt", mimeType: "text/plain", buffer: Buffer.alloc(0) }]);
+  await page
+    .locator(".uppy-Dashboard-input")
+    .first()
+    .setInputFiles([{ name: "empty.txt", mimeType: "text/plain", buffer: Buffer.alloc(0) }]);
   await expect(page.getByText("That file is empty: there is nothing in it to upload.").first()).toBeVisible();
   await expect(page.getByTestId("files-empty")).toBeVisible();
 });
@@ -100,7 +107,10 @@ test("a reload mid-upload resumes from the parts storage already has, after the 
   await screenshot(page, "upload-resume");
   await page.getByRole("button", { name: "Add more files" }).click();
   await page.locator(".uppy-Dashboard-input").first().setInputFiles(file);
-  await page.getByRole("button", { name: /Upload|Resume/ }).first().click();
+  await page
+    .getByRole("button", { name: /Upload|Resume/ })
+    .first()
+    .click();
   await listedParts;
   const rows = page.getByTestId("file-row");
   await expect(rows.filter({ hasText: "resume-me.txt" })).toContainText("40.0 MiB", { timeout: 120_000 });
@@ -112,7 +122,10 @@ test("a reload mid-upload resumes from the parts storage already has, after the 
 test("files waiting in one person's uploader are never shown to the next person on the same browser", async ({ page }) => {
   const first = newEmail();
   await signUp(page, first);
-  await page.locator(".uppy-Dashboard-input").first().setInputFiles({ name: "private-plans.txt", mimeType: "text/plain", buffer: textOfSize(2048, "private") });
+  await page
+    .locator(".uppy-Dashboard-input")
+    .first()
+    .setInputFiles({ name: "private-plans.txt", mimeType: "text/plain", buffer: textOfSize(2048, "private") });
   await expect(page.getByText("private-plans.txt")).toBeVisible();
   // Kept for a reload (Golden Retriever), but not uploaded.
   await page.reload();
@@ -122,7 +135,10 @@ test("files waiting in one person's uploader are never shown to the next person 
   // throughout: the first person's saved uploader state stays in the browser all along.)
   await page.context().clearCookies();
   await signUp(page, newEmail(), "Grace Hopper");
-  await page.locator(".uppy-Dashboard-input").first().setInputFiles({ name: "grace-notes.txt", mimeType: "text/plain", buffer: textOfSize(1024, "grace") });
+  await page
+    .locator(".uppy-Dashboard-input")
+    .first()
+    .setInputFiles({ name: "grace-notes.txt", mimeType: "text/plain", buffer: textOfSize(1024, "grace") });
   await page.reload();
   // Their own file coming back shows the restore has run; the other person's must not be there.
   await expect(page.getByText("grace-notes.txt")).toBeVisible();
@@ -145,13 +161,16 @@ test("a single PUT whose answer is lost: the retry meets the object already ther
   });
   // The first PUT reaches storage and lands; its answer never reaches the browser (a dropped connection).
   let dropped = false;
-  await page.route((url) => url.origin === storage && !url.searchParams.has("uploadId"), async (route) => {
-    if (route.request().method() !== "PUT" || dropped) return route.continue();
-    dropped = true;
-    const landed = await route.fetch();
-    expect(landed.status()).toBe(200);
-    await route.abort("connectionreset");
-  });
+  await page.route(
+    (url) => url.origin === storage && !url.searchParams.has("uploadId"),
+    async (route) => {
+      if (route.request().method() !== "PUT" || dropped) return route.continue();
+      dropped = true;
+      const landed = await route.fetch();
+      expect(landed.status()).toBe(200);
+      await route.abort("connectionreset");
+    },
+  );
   await page.locator(".uppy-Dashboard-input").first().setInputFiles([file]);
   await page.getByRole("button", { name: /Upload 1 file/ }).click();
   await expect(page.getByTestId("file-row").filter({ hasText: file.name })).toBeVisible({ timeout: 60_000 });
@@ -204,7 +223,11 @@ test("a verification that fails is not shown as complete; Retry asks Valet again
   await page.route(/\/api\/uploads\/[^/]+\/complete$/, async (route) => {
     if (failedOnce) return route.continue();
     failedOnce = true;
-    await route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: { code: "internal", message: "The gateway fell over." } }) });
+    await route.fulfill({
+      status: 500,
+      contentType: "application/json",
+      body: JSON.stringify({ error: { code: "internal", message: "The gateway fell over." } }),
+    });
   });
   await page.locator(".uppy-Dashboard-input").first().setInputFiles([file]);
   await page.getByRole("button", { name: /Upload 1 file/ }).click();
@@ -234,10 +257,13 @@ test("following a file's Share link in the middle of an upload does not lose the
   // Part 5 waits until the page has moved on, so the upload is certainly running during the navigation.
   let releasePart5: () => void = () => undefined;
   const part5Release = new Promise<void>((resolve) => (releasePart5 = resolve));
-  await page.route((url) => url.searchParams.get("partNumber") === "5", async (route) => {
-    await part5Release;
-    await route.continue();
-  });
+  await page.route(
+    (url) => url.searchParams.get("partNumber") === "5",
+    async (route) => {
+      await part5Release;
+      await route.continue();
+    },
+  );
   await page.locator(".uppy-Dashboard-input").first().setInputFiles(file);
   await page.getByRole("button", { name: /Upload 1 file/ }).click();
   await expect(page.locator(".uppy-StatusBar")).toContainText("Uploading");

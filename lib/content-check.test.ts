@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { contentMismatch, looksLikeMarkup } from "./content-check";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -12,7 +13,9 @@ describe("contentMismatch", () => {
   });
 
   it("quarantines signature types whose bytes are something else, or nothing recognisable", () => {
-    expect(contentMismatch("image/png", { mime: "application/x-msdownload", isMarkup: false })).toBe("Content mismatch: declared image/png, but the bytes are application/x-msdownload.");
+    expect(contentMismatch("image/png", { mime: "application/x-msdownload", isMarkup: false })).toBe(
+      "Content mismatch: declared image/png, but the bytes are application/x-msdownload.",
+    );
     expect(contentMismatch("image/png", { mime: undefined, isMarkup: true })).toContain("HTML/SVG markup");
     expect(contentMismatch("application/pdf", { mime: undefined, isMarkup: false })).toContain("no recognisable format");
   });
@@ -32,7 +35,8 @@ describe("contentMismatch", () => {
 
 describe("looksLikeMarkup", () => {
   it("spots HTML and SVG openings after whitespace or a BOM, in any case", () => {
-    for (const s of ["<!DOCTYPE html><p>", "  \n<html>", "\ufeff<svg xmlns=", "<SCRIPT>alert(1)", "<?xml version='1.0'?><svg/>"]) expect(looksLikeMarkup(bytes(s))).toBe(true);
+    for (const s of ["<!DOCTYPE html><p>", "  \n<html>", "\ufeff<svg xmlns=", "<SCRIPT>alert(1)", "<?xml version='1.0'?><svg/>"])
+      expect(looksLikeMarkup(bytes(s))).toBe(true);
   });
 
   it("leaves ordinary text and binary alone", () => {

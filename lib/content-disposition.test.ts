@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { contentDisposition } from "./content-disposition";
 
 /** What a browser does with the header: prefer filename*, else filename. */

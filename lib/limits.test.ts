@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { quotaRefusal, retryAfterSeconds } from "./limits";
 
 describe("quotaRefusal", () => {

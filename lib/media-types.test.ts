@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { DEFAULT_ALLOWED_CONTENT_TYPES, MEDIA_TYPES_BY_EXTENSION, mediaTypeForName } from "./media-types";
 
 describe("media types", () => {

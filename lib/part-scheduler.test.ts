@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { PartFailedError, runParts } from "./part-scheduler";
 
 /** A part send the test finishes by hand: resolve(etag), reject(error), and whether it was aborted. */
@@ -18,10 +19,12 @@ function controlledSend() {
     new Promise<string>((resolve, reject) => {
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      const settle = <T>(fn: (v: T) => void) => (v: T) => {
-        inFlight -= 1;
-        fn(v);
-      };
+      const settle =
+        <T>(fn: (v: T) => void) =>
+        (v: T) => {
+          inFlight -= 1;
+          fn(v);
+        };
       const pending = { partNumber, resolve: settle(resolve), reject: settle(reject), signal };
       signal.addEventListener("abort", () => pending.reject(signal.reason), { once: true });
       started.push(pending);

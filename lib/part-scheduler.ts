@@ -97,6 +97,7 @@ export async function runParts(schedule: PartSchedule): Promise<Map<number, stri
     );
     await Promise.all(lanes);
     if (outer?.aborted) throw abortError(outer);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the failed part's own reason, as it came
     if (failure !== undefined) throw failure;
     return new Map([...etags].sort((a, b) => a[0] - b[0]));
   } finally {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { MAX_NAME_BYTES, sanitizeFileName } from "./sanitize-name";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
+
 import { contentSecurityPolicy, storageOrigin } from "./security-headers";
 
 describe("storageOrigin", () => {
   it("is the endpoint for path-style storage and the bucket's host otherwise", () => {
     expect(storageOrigin({ endpoint: "http://127.0.0.1:7480", region: "us-east-1", bucket: "valet", forcePathStyle: true })).toBe("http://127.0.0.1:7480");
-    expect(storageOrigin({ endpoint: "https://acc.r2.cloudflarestorage.com", region: "auto", bucket: "valet", forcePathStyle: false })).toBe("https://valet.acc.r2.cloudflarestorage.com");
+    expect(storageOrigin({ endpoint: "https://acc.r2.cloudflarestorage.com", region: "auto", bucket: "valet", forcePathStyle: false })).toBe(
+      "https://valet.acc.r2.cloudflarestorage.com",
+    );
     expect(storageOrigin({ region: "eu-west-1", bucket: "valet", forcePathStyle: false })).toBe("https://valet.s3.eu-west-1.amazonaws.com");
   });
 });

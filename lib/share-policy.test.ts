@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { AppError } from "./errors";
 import {
   DAY_SECONDS,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { AppError } from "./errors";
 import { authorizeSignRequest, type SignableUpload } from "./sign-request";
 import { MiB } from "./units";
@@ -47,7 +48,9 @@ describe("authorizeSignRequest", () => {
     expect(refusal(() => authorizeSignRequest(single, { method: "GET", key: single.key }, now))).toEqual({ code: "operation_not_allowed", status: 403 });
     expect(refusal(() => authorizeSignRequest(single, { method: "DELETE", key: single.key }, now)).code).toBe("operation_not_allowed");
     expect(refusal(() => authorizeSignRequest(single, { method: "POST", key: single.key }, now)).code).toBe("operation_not_allowed");
-    expect(refusal(() => authorizeSignRequest(single, { method: "PUT", key: single.key, uploadId: "x", partNumber: 1 }, now)).code).toBe("operation_not_allowed");
+    expect(refusal(() => authorizeSignRequest(single, { method: "PUT", key: single.key, uploadId: "x", partNumber: 1 }, now)).code).toBe(
+      "operation_not_allowed",
+    );
   });
 
   it("refuses another key", () => {
@@ -56,14 +59,23 @@ describe("authorizeSignRequest", () => {
   });
 
   it("refuses a content type other than the reserved one", () => {
-    expect(refusal(() => authorizeSignRequest(single, { method: "PUT", key: single.key, contentType: "text/html", contentMd5: MD5 }, now))).toEqual({ code: "invalid_input", status: 422 });
+    expect(refusal(() => authorizeSignRequest(single, { method: "PUT", key: single.key, contentType: "text/html", contentMd5: MD5 }, now))).toEqual({
+      code: "invalid_input",
+      status: 422,
+    });
   });
 
   it("refuses everything once the upload is no longer pending, or the reservation has expired", () => {
     for (const status of ["READY", "REJECTED", "ABORTED", "DELETED"] as const) {
-      expect(refusal(() => authorizeSignRequest({ ...single, status }, { method: "PUT", key: single.key, contentMd5: MD5 }, now))).toEqual({ code: "invalid_state", status: 409 });
+      expect(refusal(() => authorizeSignRequest({ ...single, status }, { method: "PUT", key: single.key, contentMd5: MD5 }, now))).toEqual({
+        code: "invalid_state",
+        status: 409,
+      });
     }
-    expect(refusal(() => authorizeSignRequest({ ...single, expiresAt: now }, { method: "PUT", key: single.key, contentMd5: MD5 }, now))).toEqual({ code: "reservation_expired", status: 410 });
+    expect(refusal(() => authorizeSignRequest({ ...single, expiresAt: now }, { method: "PUT", key: single.key, contentMd5: MD5 }, now))).toEqual({
+      code: "reservation_expired",
+      status: 410,
+    });
   });
 
   it("maps each multipart request to its operation", () => {
@@ -74,35 +86,59 @@ describe("authorizeSignRequest", () => {
   });
 
   it("signs each part's exact length", () => {
-    const lengths = [1, 2, 3].map((partNumber) => authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", partNumber, contentMd5: MD5 }, now));
+    const lengths = [1, 2, 3].map((partNumber) =>
+      authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", partNumber, contentMd5: MD5 }, now),
+    );
     expect(lengths.map((o) => (o.op === "uploadPart" ? o.contentLength : null))).toEqual([8 * MiB, 8 * MiB, 4 * MiB]);
   });
 
   it("binds the checksum into every PUT, refuses a PUT without one, and refuses one on any other operation", () => {
-    expect(authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", partNumber: 2, contentMd5: MD5 }, now)).toMatchObject({ op: "uploadPart", partNumber: 2, contentMd5: MD5 });
-    expect(refusal(() => authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", partNumber: 2 }, now))).toEqual({ code: "invalid_input", status: 422 });
-    expect(refusal(() => authorizeSignRequest(single, { method: "PUT", key: single.key, contentType: "text/plain" }, now))).toEqual({ code: "invalid_input", status: 422 });
-    for (const request of [{ method: "POST" as const, key: KEY }, { method: "GET" as const, key: KEY, uploadId: "u-123" }, { method: "POST" as const, key: KEY, uploadId: "u-123" }]) {
+    expect(authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", partNumber: 2, contentMd5: MD5 }, now)).toMatchObject({
+      op: "uploadPart",
+      partNumber: 2,
+      contentMd5: MD5,
+    });
+    expect(refusal(() => authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", partNumber: 2 }, now))).toEqual({
+      code: "invalid_input",
+      status: 422,
+    });
+    expect(refusal(() => authorizeSignRequest(single, { method: "PUT", key: single.key, contentType: "text/plain" }, now))).toEqual({
+      code: "invalid_input",
+      status: 422,
+    });
+    for (const request of [
+      { method: "POST" as const, key: KEY },
+      { method: "GET" as const, key: KEY, uploadId: "u-123" },
+      { method: "POST" as const, key: KEY, uploadId: "u-123" },
+    ]) {
       expect(refusal(() => authorizeSignRequest(pinned, { ...request, contentMd5: MD5 }, now))).toEqual({ code: "operation_not_allowed", status: 403 });
     }
   });
 
   it("refuses part numbers outside 1..partCount", () => {
     for (const partNumber of [0, -1, 4, 10_001]) {
-      expect(refusal(() => authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", partNumber, contentMd5: MD5 }, now))).toEqual({ code: "invalid_input", status: 422 });
+      expect(refusal(() => authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", partNumber, contentMd5: MD5 }, now))).toEqual({
+        code: "invalid_input",
+        status: 422,
+      });
     }
   });
 
   it("asks for a storage check before pinning the first uploadId, and refuses any other after", () => {
     expect(authorizeSignRequest(multi, { method: "PUT", key: KEY, uploadId: "u-new", partNumber: 1, contentMd5: MD5 }, now).needsPin).toBe(true);
-    expect(refusal(() => authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-other", partNumber: 1, contentMd5: MD5 }, now))).toEqual({ code: "upload_id_mismatch", status: 403 });
+    expect(refusal(() => authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-other", partNumber: 1, contentMd5: MD5 }, now))).toEqual({
+      code: "upload_id_mismatch",
+      status: 403,
+    });
     expect(refusal(() => authorizeSignRequest(pinned, { method: "POST", key: KEY }, now))).toEqual({ code: "invalid_state", status: 409 });
   });
 
   it("refuses single-style and malformed requests on a multipart upload", () => {
     expect(refusal(() => authorizeSignRequest(multi, { method: "PUT", key: KEY, contentMd5: MD5 }, now)).code).toBe("operation_not_allowed");
     expect(refusal(() => authorizeSignRequest(multi, { method: "GET", key: KEY }, now)).code).toBe("operation_not_allowed");
-    expect(refusal(() => authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", contentMd5: MD5 }, now)).code).toBe("operation_not_allowed");
+    expect(refusal(() => authorizeSignRequest(pinned, { method: "PUT", key: KEY, uploadId: "u-123", contentMd5: MD5 }, now)).code).toBe(
+      "operation_not_allowed",
+    );
     expect(refusal(() => authorizeSignRequest(pinned, { method: "GET", key: KEY, uploadId: "u-123", partNumber: 1 }, now)).code).toBe("operation_not_allowed");
   });
 });

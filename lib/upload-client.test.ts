@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
+
 import { GiB, MiB } from "./units";
 import { ApiError, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, type LocalFile, type SignedRequest, type UploadReservation } from "./upload-client";
 import { planUpload } from "./upload-policy";
@@ -53,7 +54,9 @@ function cheapBytes(size: number) {
   return { size, slice: (start: number, end: number) => ({ arrayBuffer: async () => new Float64Array([start, end]).buffer }) };
 }
 
-const fileOf = (size: number, extra: Partial<LocalFile> = {}) => ({ file: () => ({ name: "big.bin", size, type: "application/zip", data: cheapBytes(size), ...extra }) });
+const fileOf = (size: number, extra: Partial<LocalFile> = {}) => ({
+  file: () => ({ name: "big.bin", size, type: "application/zip", data: cheapBytes(size), ...extra }),
+});
 
 /** Bytes whose every 8 MiB part differs, so a digest of the wrong slice shows. */
 function bytesOf(size: number): Blob {
@@ -62,7 +65,10 @@ function bytesOf(size: number): Blob {
   return new Blob([bytes]);
 }
 
-const md5 = async (blob: Blob) => createHash("md5").update(new Uint8Array(await blob.arrayBuffer())).digest("base64");
+const md5 = async (blob: Blob) =>
+  createHash("md5")
+    .update(new Uint8Array(await blob.arrayBuffer()))
+    .digest("base64");
 
 /** Drives the signer through the requests Uppy makes for one multipart upload. */
 async function uploadThroughSigner(size: number, host = fileOf(size), fake = fakeApi(size), partTransferMs = 0) {
@@ -195,7 +201,10 @@ describe("UploadSigner", () => {
     const fake = fakeApi(10);
     const remembered: string[] = [];
     const signer = new UploadSigner(
-      { file: () => ({ name: "a.txt", size: 10, type: "text/plain", data: cheapBytes(10), reservationId: "old" }), remember: (_, id) => void remembered.push(id) },
+      {
+        file: () => ({ name: "a.txt", size: 10, type: "text/plain", data: cheapBytes(10), reservationId: "old" }),
+        remember: (_, id) => void remembered.push(id),
+      },
       { ...fake.api, getUpload: async () => ({ ...fake.reservation, id: "old", status: "EXPIRED" }) },
     );
     await signer.signRequest({ method: "PUT", key: `${PENDING_KEY_PREFIX}f1`, contentType: "text/plain" });
@@ -234,20 +243,26 @@ describe("UploadSigner", () => {
 describe("retryWhileUnavailable", () => {
   it("does not retry answers that are not transient", async () => {
     let calls = 0;
-    const refused = retryWhileUnavailable(async () => {
-      calls += 1;
-      throw new ApiError(403, "forbidden", "no");
-    }, { maxWaitMs: 10_000 });
+    const refused = retryWhileUnavailable(
+      async () => {
+        calls += 1;
+        throw new ApiError(403, "forbidden", "no");
+      },
+      { maxWaitMs: 10_000 },
+    );
     await expect(refused).rejects.toMatchObject({ status: 403 });
     expect(calls).toBe(1);
   });
 
   it("gives up with the last error once the wait would pass the deadline", async () => {
     let calls = 0;
-    const down = retryWhileUnavailable(async () => {
-      calls += 1;
-      throw new ApiError(503, "storage_unavailable", "down");
-    }, { maxWaitMs: 1_600 });
+    const down = retryWhileUnavailable(
+      async () => {
+        calls += 1;
+        throw new ApiError(503, "storage_unavailable", "down");
+      },
+      { maxWaitMs: 1_600 },
+    );
     await expect(down).rejects.toMatchObject({ status: 503 });
     expect(calls).toBe(3); // after 500 ms and 1000 ms waits; a third (2 s) would pass the deadline
   });

@@ -1,12 +1,13 @@
 // The typed client for Valet's API and the signer every uploader uses for its storage requests:
 // Uppy in the browser, and the Node upload flow (lib/upload-flow.ts) behind the CLI, the
 // benchmarks and the tests. Browser-safe: no server imports.
+import { md5 } from "js-md5";
+
 import type { ApiTokenDto, FileDto, ShareDto, SignedRequestDto, UploadDto } from "./dto";
 import type { ErrorCode } from "./errors";
 import type { Scope } from "./scopes";
 import { MAX_SIGN_BATCH } from "./upload-policy";
 import type { PresignableRequest } from "./validation/uploads";
-import { md5 } from "js-md5";
 
 export type UploadReservation = UploadDto;
 
@@ -193,7 +194,10 @@ class PartDigests {
       const digest = this.tail.then(() => this.hash(this.data, start, end));
       this.tail = digest.catch(() => undefined);
       this.digests.set(n, digest);
-      void digest.then(() => this.done.add(n), () => undefined);
+      void digest.then(
+        () => this.done.add(n),
+        () => undefined,
+      );
     }
   }
 
@@ -288,7 +292,8 @@ export class UploadSigner {
     }
     try {
       const upload = await pending;
-      if (upload.key !== key && !key.startsWith(PENDING_KEY_PREFIX)) throw new Error("This file's reservation is for another object; remove the file and add it again.");
+      if (upload.key !== key && !key.startsWith(PENDING_KEY_PREFIX))
+        throw new Error("This file's reservation is for another object; remove the file and add it again.");
       this.reservations.set(fileId, upload);
       return { fileId, upload };
     } finally {
@@ -368,7 +373,11 @@ export class UploadSigner {
     // Claimed before the digests are awaited, so that requests for these parts arriving meanwhile wait for this call.
     const call = (async () => {
       const batch: PresignableRequest[] = await Promise.all(
-        targets.map(async (n) => (n === undefined ? { method: "POST" as const, key: upload.key, uploadId } : { method: "PUT" as const, key: upload.key, uploadId, partNumber: n, contentMd5: await digests.get(n) })),
+        targets.map(async (n) =>
+          n === undefined
+            ? { method: "POST" as const, key: upload.key, uploadId }
+            : { method: "PUT" as const, key: upload.key, uploadId, partNumber: n, contentMd5: await digests.get(n) },
+        ),
       );
       return this.withRetry(() => this.api.signBatch(upload.id, batch));
     })();

@@ -2,7 +2,19 @@
 // their checksums, complete in storage, let Valet verify — through the same UploadSigner that
 // Uppy uses. The CLI, the benchmarks and the tests drive this; nothing else restates the flow.
 import { runParts } from "./part-scheduler";
-import { isAlreadyStored, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, type FileBytes, type FileSummary, type PartHasher, type RetryPolicy, type SignerApi, type UploadReservation, type ValetApi } from "./upload-client";
+import {
+  isAlreadyStored,
+  PENDING_KEY_PREFIX,
+  retryWhileUnavailable,
+  UploadSigner,
+  type FileBytes,
+  type FileSummary,
+  type PartHasher,
+  type RetryPolicy,
+  type SignerApi,
+  type UploadReservation,
+  type ValetApi,
+} from "./upload-client";
 import { planUpload } from "./upload-policy";
 
 /** Parts in flight at once unless the caller says otherwise; the browser's default too. */
@@ -91,7 +103,11 @@ export async function sendThroughValet(options: UploadFlowOptions & { reservatio
     onPartDone: (n) => options.afterPart?.(n),
   });
   const done = await signer.signRequest({ method: "POST", key, uploadId });
-  await toStorage(done.url, { method: "POST", headers: { "content-type": "application/xml" }, body: completeMultipartXml([...etags.values()]) }, "completing the multipart upload");
+  await toStorage(
+    done.url,
+    { method: "POST", headers: { "content-type": "application/xml" }, body: completeMultipartXml([...etags.values()]) },
+    "completing the multipart upload",
+  );
   return signer.reservationFor(FILE_ID)!;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { GiB, MiB, TiB } from "./units";
 import { DEFAULT_PART_BYTES, MAX_PARTS, MIN_PART_BYTES, MULTIPART_THRESHOLD_BYTES, partLength, planUpload } from "./upload-policy";
 

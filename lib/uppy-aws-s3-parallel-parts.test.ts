@@ -6,10 +6,11 @@ import AwsS3 from "@uppy/aws-s3";
 import Uppy from "@uppy/core";
 import { TaskQueue, type LocalUppyFile } from "@uppy/core/utils";
 import { afterEach, describe, expect, it, vi } from "vitest";
+
+import S3mini from "../node_modules/@uppy/aws-s3/lib/s3-client/S3mini.js";
 // The package's exports map only exposes ".", so the internals are imported by path: the same
 // files (the same module instances) that lib/index.js imports.
 import S3Uploader from "../node_modules/@uppy/aws-s3/lib/S3Uploader.js";
-import S3mini from "../node_modules/@uppy/aws-s3/lib/s3-client/S3mini.js";
 
 const MiB = 1024 * 1024;
 /** S3's minimum part size, which S3Uploader enforces. */
@@ -76,7 +77,7 @@ class FakeS3 {
           if (op === "uploadPart") this.stored.set(params.partNumber, (value as { etag: string }).etag);
           resolve(value);
         },
-        reject: (error) => {
+        reject: (error: Error) => {
           if (call.settled) return;
           call.settled = true;
           if (counted) this.running--;
@@ -86,7 +87,14 @@ class FakeS3 {
       this.calls.push(call);
       if (!this.hang.has(op)) params.signal?.addEventListener("abort", () => call.reject(new DOMException("Aborted", "AbortError")));
       const auto = this.auto[op];
-      if (auto) setImmediate(() => Promise.resolve(auto(params)).then(call.resolve, call.reject));
+      if (auto)
+        setImmediate(
+          () =>
+            void Promise.resolve(auto(params)).then(
+              (value) => call.resolve(value),
+              (error: unknown) => call.reject(error),
+            ),
+        );
     });
   }
 
@@ -256,7 +264,12 @@ describe("S3Uploader (patched): parts through the shared queue", () => {
 
     expect(up.onSuccess).toHaveBeenCalledTimes(1);
     expect(up.onError).toHaveBeenCalledTimes(1);
-    expect(s3.partNumbers().slice(6).sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(
+      s3
+        .partNumbers()
+        .slice(6)
+        .sort((a, b) => a - b),
+    ).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
     expect(s3.partNumbers().filter((n) => n === 1 || n === 2)).toEqual([1, 2]);
     expect(s3.of("completeMultipartUpload")).toHaveLength(1);
     expect(s3.of("completeMultipartUpload")[0]!.params.parts).toHaveLength(10);

@@ -1,6 +1,7 @@
 // `npm run admin -- grant <email>` / `revoke <email>` / `list`: administrator rights, by the
 // operator's hand on the server. Needs only DATABASE_URL (the app's). Each change is audited.
 import { PrismaPg } from "@prisma/adapter-pg";
+
 import { PrismaClient } from "../generated/prisma/client";
 import { AppError } from "../lib/errors";
 import { setRoleByEmail } from "../lib/server/users";
@@ -24,7 +25,11 @@ async function main(): Promise<number> {
     }
     const role = command === "grant" ? "ADMIN" : "USER";
     const { changed } = await setRoleByEmail(client, { email: email!, role });
-    console.log(changed ? `${email} is now ${role === "ADMIN" ? "an administrator" : "an ordinary user"}.` : `${email} already was ${role === "ADMIN" ? "an administrator" : "an ordinary user"}; nothing changed.`);
+    console.log(
+      changed
+        ? `${email} is now ${role === "ADMIN" ? "an administrator" : "an ordinary user"}.`
+        : `${email} already was ${role === "ADMIN" ? "an administrator" : "an ordinary user"}; nothing changed.`,
+    );
     return 0;
   } catch (error) {
     if (error instanceof AppError) {

@@ -5,15 +5,16 @@
 // s3rver checks no signatures or policies: fine for trying the app, never for proving a refusal.
 // It is patched (patches/s3rver+3.7.1.patch) to list and abort multipart uploads and to compute
 // multipart ETags as S3 does, so pause/resume, resume after a reload and the reconciler work here.
-import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import S3rver from "s3rver";
-import { migrate } from "./migrate";
+
 import { freePort, stopChild } from "./lib/process";
+import { migrate } from "./migrate";
 
 const DATA_DIR = path.resolve(process.env.VALET_DATA_DIR ?? ".valet");
 const PORT = Number(process.env.PORT ?? 3000);
@@ -98,7 +99,9 @@ async function main() {
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
   next.on("exit", (code) => void shutdown(code ?? 0));
-  console.log(`valet dev: open ${env.APP_URL} (127.0.0.1 and network addresses redirect there; to use another device, start with APP_URL=http://<this machine's address>:${PORT})`);
+  console.log(
+    `valet dev: open ${env.APP_URL} (127.0.0.1 and network addresses redirect there; to use another device, start with APP_URL=http://<this machine's address>:${PORT})`,
+  );
 }
 
 main().catch(async (error: unknown) => {

@@ -2,6 +2,7 @@
 // --dry-run reports what it would do and changes nothing; --fix also deletes orphaned objects (no
 // row at all). Objects whose row is dead (aborted, rejected, deleted, expired) are always deleted.
 import { parseArgs } from "node:util";
+
 import { reconcile } from "../lib/server/reconciler";
 
 async function main() {
@@ -16,7 +17,9 @@ async function main() {
   console.log(`reservations expired ${verb}: ${report.expired}`);
   console.log(`stale multipart uploads aborted ${verb}: ${report.multipartAborted}`);
   console.log(`objects of dead uploads deleted ${verb}: ${report.deadObjectsDeleted}`);
-  console.log(`orphaned objects: ${report.orphans.length}${report.orphansDeleted ? `, deleted ${report.orphansDeleted}` : report.orphans.length ? " (run with --fix to delete)" : ""}`);
+  console.log(
+    `orphaned objects: ${report.orphans.length}${report.orphansDeleted ? `, deleted ${report.orphansDeleted}` : report.orphans.length ? " (run with --fix to delete)" : ""}`,
+  );
   for (const key of report.orphans.slice(0, 50)) console.log(`  ${key}`);
   if (report.errors > 0) console.log(`errors: ${report.errors} (each logged above and skipped)`);
   process.exit(report.errors > 0 ? 1 : 0);

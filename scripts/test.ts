@@ -1,5 +1,5 @@
 // `npm test`: the whole suite against real parts.
-//   1. unit tests (vitest)
+//   1. lint (ESLint with type-aware rules, Prettier --check), typecheck, unit tests (vitest)
 //   2. starts Ceph RGW (scripts/ceph-rgw.sh; installs it with apt when missing) and creates a
 //      throwaway database on the machine's PostgreSQL (127.0.0.1:5432)
 //   3. builds the app and starts it (`next start`) against them on free ports
@@ -12,12 +12,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+
 import { freePort, run, stopChild, waitUntil } from "./lib/process";
 import { appEnvironment, createDatabase, ensureChromium, startRgw } from "./lib/services";
 
 const ROOT = path.resolve(__dirname, "..");
 const BIN = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
-const only = new Set((process.env.VALET_TEST_ONLY ?? "unit,integration,e2e,smoke,bench").split(","));
+const only = new Set((process.env.VALET_TEST_ONLY ?? "lint,unit,integration,e2e,smoke,bench").split(","));
 
 const cleanups: Array<() => Promise<void>> = [];
 const results: Array<{ stage: string; ok: boolean; seconds: number }> = [];
@@ -60,6 +61,10 @@ async function main(): Promise<number> {
   // The SDK version is pinned in package-lock.json; its "Node 22 from 2027" notice is noise here.
   const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
 
+  await stage(
+    "lint",
+    async () => (await run("npm", ["run", "lint"], { cwd: ROOT, env: baseEnv })) || run(BIN("tsc"), ["--noEmit"], { cwd: ROOT, env: baseEnv }),
+  );
   await stage("unit", () => run(BIN("vitest"), ["run", "--project", "unit"], { cwd: ROOT, env: baseEnv }));
 
   if (only.has("integration") || only.has("e2e")) {
@@ -95,7 +100,9 @@ async function main(): Promise<number> {
   await stage("smoke", () => run(BIN("vitest"), ["run", "--project", "smoke"], { cwd: ROOT, env: baseEnv }));
   // Reuses the build from above when there was one; the bench starts its own RGW and database.
   const reuseBuild = only.has("integration") || only.has("e2e") ? ["--no-build"] : [];
-  await stage("bench", async () => run("npm", ["run", "bench", "--", "--quick", ...reuseBuild], { cwd: ROOT, env: { ...baseEnv, CHROMIUM_PATH: ensureChromium() } }));
+  await stage("bench", async () =>
+    run("npm", ["run", "bench", "--", "--quick", ...reuseBuild], { cwd: ROOT, env: { ...baseEnv, CHROMIUM_PATH: ensureChromium() } }),
+  );
   return summary(started);
 }
 

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+
 import { AppHeader } from "@/components/app-header";
 import { UploadProvider } from "@/components/upload-provider";
 import { env } from "@/lib/server/env";

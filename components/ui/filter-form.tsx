@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+
 import { buttonClasses } from "@/components/ui/button";
 
 /** Inputs inside a FilterField use this look. */

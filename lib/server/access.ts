@@ -1,4 +1,5 @@
 import "server-only";
+
 import { AppError } from "@/lib/errors";
 import type { Scope } from "@/lib/scopes";
 

@@ -1,5 +1,7 @@
 import "server-only";
+
 import { ZodError } from "zod";
+
 import { AppError } from "@/lib/errors";
 
 /**
@@ -10,7 +12,8 @@ export async function listingOrProblem<T>(load: () => Promise<T>): Promise<{ dat
   try {
     return { data: await load(), problem: null };
   } catch (error) {
-    if (error instanceof ZodError) return { data: null, problem: `Check the filters: ${error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}` };
+    if (error instanceof ZodError)
+      return { data: null, problem: `Check the filters: ${error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}` };
     if (error instanceof AppError) return { data: null, problem: error.message };
     throw error;
   }

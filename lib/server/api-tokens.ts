@@ -1,10 +1,13 @@
 import "server-only";
+
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+
 import type { ApiToken } from "@/generated/prisma/client";
 import type { ApiTokenDto } from "@/lib/dto";
 import { AppError } from "@/lib/errors";
 import { DEFAULT_TOKEN_SCOPES, isScope } from "@/lib/scopes";
 import type { CreateApiTokenInput } from "@/lib/validation/tokens";
+
 import { assertSession, foundOr404, unauthenticated, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
@@ -17,7 +20,6 @@ const TOKEN_PREFIX = "valet_";
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 const hashToken = (secret: string) => createHash("sha256").update(secret).digest("hex");
-
 
 const toDto = (t: ApiToken): ApiTokenDto => ({
   id: t.id,
@@ -41,7 +43,15 @@ export async function createApiToken(args: { user: Actor; input: CreateApiTokenI
     const created = await tx.apiToken.create({
       data: { id: randomUUID(), userId: args.user.id, name: args.input.name, tokenHash: hashToken(secret), prefix: secret.slice(0, 12), expiresAt, scopes },
     });
-    await recordAudit(tx, { action: "token.created", actorUserId: args.user.id, detail: { tokenId: created.id, name: created.name, scopes, expiresAt: expiresAt?.toISOString() ?? null } }, args.meta);
+    await recordAudit(
+      tx,
+      {
+        action: "token.created",
+        actorUserId: args.user.id,
+        detail: { tokenId: created.id, name: created.name, scopes, expiresAt: expiresAt?.toISOString() ?? null },
+      },
+      args.meta,
+    );
     return created;
   });
   return { ...toDto(token), secret };
@@ -60,7 +70,8 @@ export async function revokeApiToken(args: { user: Actor; tokenId: string; meta:
   await db().$transaction(async (tx) => {
     const token = await foundOr404(args.tokenId, (id) => tx.apiToken.findFirst({ where: { id, userId: args.user.id } }), "No such API token.");
     const moved = await tx.apiToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: new Date() } });
-    if (moved.count === 1) await recordAudit(tx, { action: "token.revoked", actorUserId: args.user.id, detail: { tokenId: token.id, name: token.name } }, args.meta);
+    if (moved.count === 1)
+      await recordAudit(tx, { action: "token.revoked", actorUserId: args.user.id, detail: { tokenId: token.id, name: token.name } }, args.meta);
   });
 }
 

@@ -1,6 +1,8 @@
 import "server-only";
+
 import { Prisma } from "@/generated/prisma/client";
 import type { AdminAuditQuery } from "@/lib/validation/admin";
+
 import { assertAdmin, isUuid, type Actor } from "./access";
 import { db, NOW_UTC, queryRows, type Tx } from "./db";
 import { createdOnDays } from "./upload-search";
@@ -72,7 +74,17 @@ const AUDIT_COLUMNS = Prisma.raw(`action, "actorUserId", "actorTokenId", "upload
 /** A row's values in AUDIT_COLUMNS order, as recordAudit writes them; createdAt is the database's clock. */
 function auditValues(entry: AuditEntry, meta: RequestMeta) {
   const detail = entry.detail === undefined ? null : JSON.stringify(entry.detail);
-  return [entry.action, entry.actorUserId, meta.tokenId ?? null, entry.uploadId ?? null, entry.shareLinkId ?? null, entry.key ?? null, detail, meta.ip, meta.userAgent?.slice(0, 512) ?? null] as const;
+  return [
+    entry.action,
+    entry.actorUserId,
+    meta.tokenId ?? null,
+    entry.uploadId ?? null,
+    entry.shareLinkId ?? null,
+    entry.key ?? null,
+    detail,
+    meta.ip,
+    meta.userAgent?.slice(0, 512) ?? null,
+  ] as const;
 }
 
 /** Rows one shared INSERT takes at most (a few hundred KiB of parameters at the longest). */
@@ -138,7 +150,8 @@ export async function listAudit(actor: Actor, query: AdminAuditQuery) {
   }
   if (query.action) filters.push({ action: { startsWith: query.action } });
   // The id of an upload or a share link, or part of an object key.
-  if (query.object) filters.push(isUuid(query.object) ? { OR: [{ uploadId: query.object }, { shareLinkId: query.object }] } : { key: { contains: query.object } });
+  if (query.object)
+    filters.push(isUuid(query.object) ? { OR: [{ uploadId: query.object }, { shareLinkId: query.object }] } : { key: { contains: query.object } });
   filters.push(...createdOnDays(query.from, query.to));
   if (query.cursor) filters.push({ id: { lt: BigInt(query.cursor) } });
   const rows = await db().auditEvent.findMany({ where: { AND: filters }, orderBy: { id: "desc" }, take: query.limit + 1 });

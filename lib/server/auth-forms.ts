@@ -1,8 +1,11 @@
 import "server-only";
+
 import { CredentialsSignin } from "next-auth";
 import type { NextRequest } from "next/server";
+
 import { AppError } from "@/lib/errors";
 import { INVALID_CREDENTIALS_MESSAGE, safeNextPath, withNext } from "@/lib/validation/users";
+
 import { signIn } from "./auth";
 import { mediaType, readFormOrJson } from "./body";
 import { htmlPage } from "./html-page";
@@ -25,7 +28,11 @@ export async function startSession(input: { email: string; password: string }): 
 }
 
 /** `run` gets the form's fields and answers where to go next. */
-export async function answerAuthForm(req: NextRequest, form: { page: "/sign-in" | "/sign-up"; title: string }, run: (fields: Record<string, string>) => Promise<void>): Promise<Response> {
+export async function answerAuthForm(
+  req: NextRequest,
+  form: { page: "/sign-in" | "/sign-up"; title: string },
+  run: (fields: Record<string, string>) => Promise<void>,
+): Promise<Response> {
   const wantsJson = mediaType(req.headers.get("content-type")) === "application/json" || (req.headers.get("accept") ?? "").includes("application/json");
   let next = "/files";
   try {

@@ -1,5 +1,7 @@
 import "server-only";
+
 import { NextRequest } from "next/server";
+
 import { handlers } from "./auth";
 import { readBodyText } from "./body";
 import { toErrorResponse } from "./route";

@@ -1,8 +1,11 @@
 import "server-only";
-import { cookies } from "next/headers";
+
 import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
+import { cookies } from "next/headers";
+
 import { AppError } from "@/lib/errors";
+
 import type { Actor } from "./access";
 import { env } from "./env";
 import { requestMeta } from "./route";

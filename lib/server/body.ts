@@ -1,4 +1,5 @@
 import "server-only";
+
 import { AppError } from "@/lib/errors";
 
 // Every request body Valet reads goes through here: read as a stream and cut off at the cap, so a

@@ -1,5 +1,7 @@
 import "server-only";
+
 import { fileTypeFromBuffer } from "file-type";
+
 import { looksLikeMarkup, type Detected } from "@/lib/content-check";
 
 /** Bytes read from the start of an object: enough for every signature file-type knows. */

@@ -1,7 +1,9 @@
 import "server-only";
+
 // Opaque keyset-pagination cursors: the last row's sort value and id, base64url-encoded JSON.
 // Keyset (WHERE (value, id) < (…)) instead of OFFSET keeps every page an index range scan.
 import { AppError } from "@/lib/errors";
+
 import { isUuid } from "./access";
 
 export interface Cursor {

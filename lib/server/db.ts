@@ -1,9 +1,12 @@
 import "server-only";
+
 import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+
 import { Prisma, PrismaClient } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
+
 import { env } from "./env";
 
 // One pool of DATABASE_POOL_SIZE connections per process. Prisma runs on it through the driver
@@ -43,10 +46,10 @@ export const DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable right n
  * whatever the process's time zone, and bigint as a BigInt rather than a string.
  */
 const PRISMA_LIKE_TYPES = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") => {
-    if (oid === pg.types.builtins.TIMESTAMP) return (text: string) => new Date(`${text.replace(" ", "T")}Z`);
-    if (oid === pg.types.builtins.INT8) return (text: string) => BigInt(text);
-    return pg.types.getTypeParser(oid, format);
+  getTypeParser: ((oid: number, format?: "text" | "binary"): ((text: string) => unknown) => {
+    if (oid === (pg.types.builtins.TIMESTAMP as number)) return (text: string) => new Date(`${text.replace(" ", "T")}Z`);
+    if (oid === (pg.types.builtins.INT8 as number)) return (text: string) => BigInt(text);
+    return pg.types.getTypeParser(oid, format) as (text: string) => unknown;
   }) as pg.CustomTypesConfig["getTypeParser"],
 };
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+
 import { GiB } from "@/lib/units";
+
 import { ConfigError, parseEnv } from "./env";
 
 const minimal = {

@@ -1,7 +1,9 @@
 import "server-only";
+
 import { z } from "zod";
-import { GiB } from "@/lib/units";
+
 import { DEFAULT_ALLOWED_CONTENT_TYPES } from "@/lib/media-types";
+import { GiB } from "@/lib/units";
 import { MAX_OBJECT_BYTES } from "@/lib/upload-policy";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -46,7 +48,12 @@ const envSchema = z
     S3_DOWNLOAD_PRINCIPAL: z.string().min(1).optional(),
     S3_FORCE_PATH_STYLE: bool.optional(),
     S3_SETUP_BUCKET: bool.default(false),
-    MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).max(MAX_OBJECT_BYTES).default(5 * GiB),
+    MAX_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_OBJECT_BYTES)
+      .default(5 * GiB),
     ALLOWED_CONTENT_TYPES: list.optional(),
     // SigV4 presigned URLs live at most 7 days.
     UPLOAD_URL_TTL_SECONDS: seconds(604_800).default(900),
@@ -59,7 +66,11 @@ const envSchema = z
     // Removed: emails are never verified, so listing one made whoever signed up first with it an
     // admin. Refused at start with instructions (see the refine below).
     ADMIN_EMAILS: z.string().optional(),
-    QUOTA_BYTES: z.coerce.number().int().min(0).default(50 * GiB),
+    QUOTA_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(50 * GiB),
     QUOTA_FILES: z.coerce.number().int().min(0).default(10_000),
     RATE_LIMIT_RESERVE_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     RATE_LIMIT_SIGN_PER_MINUTE: z.coerce.number().int().min(1).default(600),

@@ -1,8 +1,10 @@
 import "server-only";
+
 import type { Upload } from "@/generated/prisma/client";
 import type { FileDto } from "@/lib/dto";
 import { AppError } from "@/lib/errors";
 import { inlineContentType, isInlineSafe } from "@/lib/share-policy";
+
 import { assertAdmin, assertScope, foundOr404, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
@@ -59,7 +61,11 @@ export async function getFile(args: { user: Actor; fileId: string }): Promise<Fi
  * bucket is versioned the URL also names the verified version, so even a later overwrite cannot
  * change what it serves. A changed or missing object quarantines the file.
  */
-export async function presignVerifiedDownload(file: Upload, args: { fileName?: string; contentType: string; expiresIn: number; inline?: boolean }, meta: RequestMeta): Promise<string> {
+export async function presignVerifiedDownload(
+  file: Upload,
+  args: { fileName?: string; contentType: string; expiresIn: number; inline?: boolean },
+  meta: RequestMeta,
+): Promise<string> {
   const stored = await storage().headObject(file.key, file.versionId);
   const problem = !stored
     ? "the object is missing from storage"
@@ -72,19 +78,34 @@ export async function presignVerifiedDownload(file: Upload, args: { fileName?: s
     const reason = `Changed in storage after it was verified: ${problem}.`;
     await db().$transaction(async (tx) => {
       const moved = await tx.upload.updateMany({ where: { id: file.id, status: "READY" }, data: { status: "QUARANTINED", rejectReason: reason } });
-      if (moved.count === 1) await recordAudit(tx, { action: "file.integrity_failed", actorUserId: null, uploadId: file.id, key: file.key, detail: { reason } }, meta);
+      if (moved.count === 1)
+        await recordAudit(tx, { action: "file.integrity_failed", actorUserId: null, uploadId: file.id, key: file.key, detail: { reason } }, meta);
     });
-    throw new AppError("integrity_failed", "This file's bytes in storage are no longer the ones Valet verified, so they are not served. The file has been quarantined for an administrator to check.");
+    throw new AppError(
+      "integrity_failed",
+      "This file's bytes in storage are no longer the ones Valet verified, so they are not served. The file has been quarantined for an administrator to check.",
+    );
   }
   // Files verified before ETags were recorded keep the one they have now.
   if (file.etag === null && stored?.etag) await db().upload.updateMany({ where: { id: file.id, etag: null }, data: { etag: stored.etag } });
-  return storage().presignDownload({ key: file.key, versionId: file.versionId, fileName: args.fileName ?? file.name, contentType: args.contentType, expiresIn: args.expiresIn, inline: args.inline });
+  return storage().presignDownload({
+    key: file.key,
+    versionId: file.versionId,
+    fileName: args.fileName ?? file.name,
+    contentType: args.contentType,
+    expiresIn: args.expiresIn,
+    inline: args.inline,
+  });
 }
 
 // DELETE /api/files/:id — also one of the owner's QUARANTINED uploads, which counts against their quota
 export async function deleteFile(args: { user: Actor; fileId: string; meta: RequestMeta }): Promise<void> {
   assertScope(args.user, "files:write");
-  const file = await foundOr404(args.fileId, (id) => db().upload.findFirst({ where: { id, ownerId: args.user.id, status: { in: ["READY", "QUARANTINED"] } } }), NO_SUCH_FILE);
+  const file = await foundOr404(
+    args.fileId,
+    (id) => db().upload.findFirst({ where: { id, ownerId: args.user.id, status: { in: ["READY", "QUARANTINED"] } } }),
+    NO_SUCH_FILE,
+  );
   await removeFile(file, args.user.id, args.meta);
 }
 
@@ -119,6 +140,10 @@ export async function createDownloadUrl(args: { user: Actor; fileId: string; inl
   const contentType = inline ? inlineContentType(file.contentType) : file.contentType;
   const url = await presignVerifiedDownload(file, { contentType, expiresIn, inline }, args.meta);
   const expiresAt = new Date(Date.now() + expiresIn * 1000).toISOString();
-  await recordAudit(db(), { action: "file.download_signed", actorUserId: args.user.id, uploadId: file.id, key: file.key, detail: { expiresAt, inline } }, args.meta);
+  await recordAudit(
+    db(),
+    { action: "file.download_signed", actorUserId: args.user.id, uploadId: file.id, key: file.key, detail: { expiresAt, inline } },
+    args.meta,
+  );
   return url;
 }

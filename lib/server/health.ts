@@ -1,5 +1,7 @@
 import "server-only";
+
 import { Prisma } from "@/generated/prisma/client";
+
 import { queryRows } from "./db";
 import { storageProbe } from "./storage";
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+
 import { expectedEtag, normalizeEtag } from "./integrity";
 
 const md5 = (data: string) => createHash("md5").update(data).digest("base64");

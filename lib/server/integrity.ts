@@ -1,4 +1,5 @@
 import "server-only";
+
 import { createHash } from "node:crypto";
 
 // What storage must report for the bytes Valet signed. Every PUT is signed with the MD5 of exactly

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+
 import { AppError } from "@/lib/errors";
+
 import { HASH_CONCURRENCY, hashPassword, verifyPassword } from "./passwords";
 
 describe("bounded password hashing", () => {
@@ -12,7 +14,7 @@ describe("bounded password hashing", () => {
   it("queues beyond its concurrency and refuses (503 busy) beyond its queue, instead of taking every core", async () => {
     const stored = await hashPassword("x".repeat(8));
     const results = await Promise.allSettled(Array.from({ length: HASH_CONCURRENCY + 64 + 10 }, () => verifyPassword(stored, "wrong")));
-    const refused = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as AppError);
+    const refused = results.filter((r) => r.status === "rejected").map((r) => r.reason as AppError);
     expect(refused).toHaveLength(10);
     expect(refused.every((e) => e instanceof AppError && e.code === "busy" && e.status === 503 && e.retryAfterSeconds === 1)).toBe(true);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(HASH_CONCURRENCY + 64);

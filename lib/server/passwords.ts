@@ -1,6 +1,8 @@
 import "server-only";
-import { hash, verify } from "@node-rs/argon2";
+
 import os from "node:os";
+import { hash, verify } from "@node-rs/argon2";
+
 import { AppError } from "@/lib/errors";
 
 // Password hashing with a bound on how much of the machine it may take. Argon2id as
@@ -19,7 +21,8 @@ const waiting: Array<() => void> = [];
 
 async function bounded<T>(work: () => Promise<T>): Promise<T> {
   if (running >= HASH_CONCURRENCY) {
-    if (waiting.length >= MAX_WAITING) throw new AppError("busy", "Valet is busy checking passwords right now. Try again in a moment.", { retryAfterSeconds: 1 });
+    if (waiting.length >= MAX_WAITING)
+      throw new AppError("busy", "Valet is busy checking passwords right now. Try again in a moment.", { retryAfterSeconds: 1 });
     await new Promise<void>((resolve) => waiting.push(resolve));
   } else {
     running += 1;

@@ -1,4 +1,5 @@
 import "server-only";
+
 import http from "node:http";
 
 /** A client-sent header of this name is overwritten, never trusted. */
@@ -11,6 +12,7 @@ export const PEER_ADDRESS_HEADER = "x-valet-peer-address";
  * the client, whatever it claims.
  */
 export function stampPeerAddress(): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with Reflect.apply and the server as `this`
   const emit = http.Server.prototype.emit;
   if ((emit as { valetPeer?: boolean }).valetPeer) return;
   const stamped = function (this: http.Server, event: string | symbol, ...args: unknown[]) {

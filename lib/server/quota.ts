@@ -1,6 +1,8 @@
 import "server-only";
-import { quotaRefusal, type Quota, type Usage } from "@/lib/limits";
+
 import { AppError } from "@/lib/errors";
+import { quotaRefusal, type Quota, type Usage } from "@/lib/limits";
+
 import type { Tx } from "./db";
 import { env } from "./env";
 

@@ -1,7 +1,9 @@
 import "server-only";
+
 import { Prisma } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { retryAfterSeconds } from "@/lib/limits";
+
 import { db, NOW_UTC, queryRows } from "./db";
 import { env } from "./env";
 
@@ -40,7 +42,12 @@ function limitFor(kind: LimitKind): Limit {
     case "password":
       return { perSubject: 0, perIp: e.RATE_LIMIT_PASSWORD_PER_MINUTE, windowSeconds: 60, what: "password attempts" };
     case "sign_in":
-      return { perSubject: e.RATE_LIMIT_SIGN_IN_PER_ACCOUNT, perIp: e.RATE_LIMIT_SIGN_IN_PER_IP, windowSeconds: SIGN_IN_WINDOW_SECONDS, what: "sign-in attempts" };
+      return {
+        perSubject: e.RATE_LIMIT_SIGN_IN_PER_ACCOUNT,
+        perIp: e.RATE_LIMIT_SIGN_IN_PER_IP,
+        windowSeconds: SIGN_IN_WINDOW_SECONDS,
+        what: "sign-in attempts",
+      };
     case "sign_up":
       return { perSubject: 0, perIp: e.RATE_LIMIT_SIGN_UP_PER_IP, windowSeconds: SIGN_UP_WINDOW_SECONDS, what: "new accounts from your address" };
   }
@@ -77,13 +84,26 @@ export interface RateLimitCount {
  * counts cannot deadlock. `onlyIf` (a boolean SQL expression, e.g. "the upload is yours") counts
  * nothing when false, so a refused request costs no allowance.
  */
-export function rateLimitCount(kind: LimitKind, subject: { userId?: string | Prisma.Sql; account?: string; ip: string | null }, onlyIf: Prisma.Sql = Prisma.sql`true`): RateLimitCount {
+export function rateLimitCount(
+  kind: LimitKind,
+  subject: { userId?: string | Prisma.Sql; account?: string; ip: string | null },
+  onlyIf: Prisma.Sql = Prisma.sql`true`,
+): RateLimitCount {
   const limit = limitFor(kind);
   const checks: Array<{ key: Prisma.Sql | null; max: number; where: string }> = [];
   // A user id may be SQL (e.g. the actor's id from the same statement): the key is built there too.
-  const who = subject.userId !== undefined ? Prisma.sql`${`${kind}:user:`}::text || ${subject.userId}` : subject.account ? Prisma.sql`${`${kind}:account:${subject.account}`}::text` : null;
+  const who =
+    subject.userId !== undefined
+      ? Prisma.sql`${`${kind}:user:`}::text || ${subject.userId}`
+      : subject.account
+        ? Prisma.sql`${`${kind}:account:${subject.account}`}::text`
+        : null;
   checks.push({ key: who && limit.perSubject > 0 ? who : null, max: limit.perSubject, where: kind === "sign_in" ? " for this account" : "" });
-  checks.push({ key: subject.ip ? Prisma.sql`${`${kind}:ip:${subject.ip}`}::text` : null, max: limit.perIp, where: kind === "sign_in" ? " from your address" : "" });
+  checks.push({
+    key: subject.ip ? Prisma.sql`${`${kind}:ip:${subject.ip}`}::text` : null,
+    max: limit.perIp,
+    where: kind === "sign_in" ? " from your address" : "",
+  });
   const [first, second] = checks as [(typeof checks)[0], (typeof checks)[0]];
   const windowOver = Prisma.sql`"RateLimit"."windowStart" <= ${NOW_UTC} - make_interval(secs => ${limit.windowSeconds})`;
   const upsert = (key: Prisma.Sql | null, when: Prisma.Sql) => Prisma.sql`

@@ -1,6 +1,9 @@
 import "server-only";
+
 import pg from "pg";
+
 import type { Upload } from "@/generated/prisma/client";
+
 import { assertAdmin, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
@@ -42,7 +45,18 @@ export interface ReconcileReport {
 
 export async function reconcile(options: { dryRun?: boolean; fix?: boolean } = {}): Promise<ReconcileReport> {
   const dryRun = options.dryRun ?? false;
-  const report: ReconcileReport = { skipped: false, dryRun, recovered: 0, rejected: 0, expired: 0, multipartAborted: 0, deadObjectsDeleted: 0, orphans: [], orphansDeleted: 0, errors: 0 };
+  const report: ReconcileReport = {
+    skipped: false,
+    dryRun,
+    recovered: 0,
+    rejected: 0,
+    expired: 0,
+    multipartAborted: 0,
+    deadObjectsDeleted: 0,
+    orphans: [],
+    orphansDeleted: 0,
+    errors: 0,
+  };
   const lock = await takeLock();
   if (!lock) return { ...report, skipped: true };
   try {

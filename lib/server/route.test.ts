@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+
 import { AppError, ERROR_STATUS } from "@/lib/errors";
+
 import { PEER_ADDRESS_HEADER } from "./peer-address";
 import { clientIp, toErrorResponse } from "./route";
 

@@ -1,17 +1,20 @@
 import "server-only";
+
 import { isIP } from "node:net";
 import { NextResponse, type NextRequest } from "next/server";
 import { ZodError, type z } from "zod";
+
 import { Prisma } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
+
 import { assertAdmin, isUuid, unauthenticated, type Actor } from "./access";
+import { callerForToken } from "./api-tokens";
 import type { RequestMeta } from "./audit";
 import { mediaType, readBodyText } from "./body";
-import { PEER_ADDRESS_HEADER } from "./peer-address";
-import { callerForToken } from "./api-tokens";
-import { sessionUserId } from "./session-cookie";
 import { DATABASE_UNAVAILABLE_MESSAGE } from "./db";
 import { env } from "./env";
+import { PEER_ADDRESS_HEADER } from "./peer-address";
+import { sessionUserId } from "./session-cookie";
 import { resolveActor, type Caller } from "./users";
 
 // Every API route goes through one of these wrappers: session, params, JSON parsing and the
@@ -128,7 +131,10 @@ export function requestMeta(req: Request): RequestMeta {
  * client writes further left can never pick its own identity.
  */
 export function clientIp(headers: Headers, hops = env().TRUSTED_PROXY_HOPS): string | null {
-  const forwarded = (headers.get("x-forwarded-for") ?? "").split(",").map((a) => a.trim()).filter(Boolean);
+  const forwarded = (headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((a) => a.trim())
+    .filter(Boolean);
   const peer = headers.get(PEER_ADDRESS_HEADER);
   const fromRight = (chain: string[], n: number) => chain[Math.max(0, chain.length - 1 - n)] ?? null;
   // No peer (a request taken while the server was still starting): Next has put the socket's

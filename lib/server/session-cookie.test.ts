@@ -1,5 +1,8 @@
+import type * as NextAuthJwt from "next-auth/jwt";
 import { encode } from "next-auth/jwt";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+
+import type * as SessionCookie from "./session-cookie";
 
 // sessionUserId answers what Auth.js's session endpoint would (the same secret, salt and
 // chunked-cookie rules), decrypting each cookie once: these check that the shortcut refuses
@@ -11,11 +14,11 @@ const USER_ID = "0b6f8d7e-1111-4222-8333-944455556666";
 
 const decodeCalls = vi.hoisted(() => ({ count: 0 }));
 vi.mock("next-auth/jwt", async (original) => {
-  const actual = await original<typeof import("next-auth/jwt")>();
+  const actual = await original<typeof NextAuthJwt>();
   return { ...actual, decode: (...args: Parameters<typeof actual.decode>) => ((decodeCalls.count += 1), actual.decode(...args)) };
 });
 
-let sessionUserId: typeof import("./session-cookie").sessionUserId;
+let sessionUserId: typeof SessionCookie.sessionUserId;
 beforeAll(async () => {
   vi.stubEnv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/valet");
   vi.stubEnv("AUTH_SECRET", SECRET);

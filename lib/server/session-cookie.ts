@@ -1,5 +1,7 @@
 import "server-only";
+
 import { decode } from "next-auth/jwt";
+
 import { isUuid } from "./access";
 import { env } from "./env";
 

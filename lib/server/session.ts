@@ -1,8 +1,10 @@
 import "server-only";
+
 import { forbidden, redirect } from "next/navigation";
 import { cache } from "react";
-import { currentUser } from "./auth";
+
 import type { Actor } from "./access";
+import { currentUser } from "./auth";
 
 // For pages: every page that shows anyone's data calls one of these itself. A layout's check is
 // skipped on client-side navigation (Next renders only the page), so it can never be the guard;

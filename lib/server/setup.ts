@@ -1,6 +1,9 @@
 import "server-only";
+
 import { createHash, randomBytes } from "node:crypto";
+
 import { AppError } from "@/lib/errors";
+
 import { assertSession, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
@@ -38,7 +41,10 @@ export async function claimFirstAdmin(args: { actor: Actor; token: string; meta:
   await db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SETUP_LOCK_ID})`;
     if ((await tx.user.count({ where: { role: "ADMIN" } })) > 0) {
-      throw new AppError("invalid_state", "Valet already has an administrator. Ask them to make you one, or ask the operator to run `npm run admin -- grant <email>`.");
+      throw new AppError(
+        "invalid_state",
+        "Valet already has an administrator. Ask them to make you one, or ask the operator to run `npm run admin -- grant <email>`.",
+      );
     }
     const found = await tx.setupToken.findUnique({ where: { tokenHash: hashToken(args.token) } });
     if (!found || found.expiresAt <= new Date()) {
@@ -46,6 +52,10 @@ export async function claimFirstAdmin(args: { actor: Actor; token: string; meta:
     }
     await tx.user.update({ where: { id: args.actor.id }, data: { role: "ADMIN" } });
     await tx.setupToken.deleteMany({});
-    await recordAudit(tx, { action: "user.role_changed", actorUserId: args.actor.id, detail: { userId: args.actor.id, from: "USER", to: "ADMIN", via: "setup-token" } }, args.meta);
+    await recordAudit(
+      tx,
+      { action: "user.role_changed", actorUserId: args.actor.id, detail: { userId: args.actor.id, from: "USER", to: "ADMIN", via: "setup-token" } },
+      args.meta,
+    );
   });
 }

@@ -1,5 +1,7 @@
 import "server-only";
-import { AppError } from "@/lib/errors";
+
+import { type AppError } from "@/lib/errors";
+
 import { escapeHtml, htmlPage } from "./html-page";
 
 // The download endpoint answers browsers with a small HTML page carrying the real status

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { generateShareToken, hashShareToken, isWellFormedShareToken } from "./share-token";
 
 describe("share tokens", () => {

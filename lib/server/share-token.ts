@@ -1,4 +1,5 @@
 import "server-only";
+
 import { createHash, randomBytes } from "node:crypto";
 
 /** 256 random bits, URL-safe: 43 characters. */

@@ -1,5 +1,7 @@
 import "server-only";
+
 import { randomUUID } from "node:crypto";
+
 import { Prisma, type ShareLink, type Upload, type User } from "@/generated/prisma/client";
 import type { ShareDto } from "@/lib/dto";
 import { AppError, type ErrorCode } from "@/lib/errors";
@@ -14,19 +16,19 @@ import {
   type ShareStatus,
 } from "@/lib/share-policy";
 import type { CreateShareInput } from "@/lib/validation/shares";
+
+import { assertAdmin, assertScope, foundOr404, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
-import { assertAdmin, assertScope, foundOr404, type Actor } from "./access";
 import { getOwnedFileOrThrow, presignVerifiedDownload } from "./files";
 import { hashPassword, verifyPassword } from "./passwords";
+import { enforceRateLimit } from "./rate-limit";
 import { shareErrorPage } from "./share-error-page";
 import { generateShareToken, hashShareToken, isWellFormedShareToken } from "./share-token";
-import { enforceRateLimit } from "./rate-limit";
 
 // Timestamps are stored as UTC without a zone (Prisma's convention); compare against UTC.
 const NOW_UTC = Prisma.sql`(now() AT TIME ZONE 'UTC')`;
-
 
 export function toShareDto(link: ShareLink, now = new Date()): ShareDto {
   return {
@@ -53,7 +55,15 @@ export async function createShareLink(args: { user: Actor; fileId: string; input
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
   const link = await db().$transaction(async (tx) => {
     const created = await tx.shareLink.create({
-      data: { id: randomUUID(), uploadId: upload.id, createdById: user.id, tokenHash: hashShareToken(token), expiresAt, maxDownloads: input.maxDownloads ?? null, passwordHash },
+      data: {
+        id: randomUUID(),
+        uploadId: upload.id,
+        createdById: user.id,
+        tokenHash: hashShareToken(token),
+        expiresAt,
+        maxDownloads: input.maxDownloads ?? null,
+        passwordHash,
+      },
     });
     const detail = { expiresAt: expiresAt.toISOString(), maxDownloads: created.maxDownloads, hasPassword: passwordHash !== null };
     await recordAudit(tx, { action: "share.created", actorUserId: user.id, uploadId: upload.id, shareLinkId: created.id, key: upload.key, detail }, meta);
@@ -74,11 +84,19 @@ export async function listShareLinks(args: { user: Actor; fileId: string }): Pro
 // DELETE /api/shares/:id — idempotent; only the file's owner may revoke.
 export async function revokeShareLink(args: { user: Actor; shareId: string; meta: RequestMeta }): Promise<void> {
   assertScope(args.user, "shares:write");
-  const link = await foundOr404(args.shareId, (id) => db().shareLink.findFirst({ where: { id, upload: { ownerId: args.user.id } }, include: { upload: true } }), "No such share link.");
+  const link = await foundOr404(
+    args.shareId,
+    (id) => db().shareLink.findFirst({ where: { id, upload: { ownerId: args.user.id } }, include: { upload: true } }),
+    "No such share link.",
+  );
   await db().$transaction(async (tx) => {
     const moved = await tx.shareLink.updateMany({ where: { id: link.id, revokedAt: null }, data: { revokedAt: new Date() } });
     if (moved.count === 1) {
-      await recordAudit(tx, { action: "share.revoked", actorUserId: args.user.id, uploadId: link.uploadId, shareLinkId: link.id, key: link.upload.key }, args.meta);
+      await recordAudit(
+        tx,
+        { action: "share.revoked", actorUserId: args.user.id, uploadId: link.uploadId, shareLinkId: link.id, key: link.upload.key },
+        args.meta,
+      );
     }
   });
 }
@@ -179,7 +197,9 @@ async function checkPassword(link: ShareLink, password: string | undefined, meta
   // This attempt is number `passwordFailures`: beyond the allowance it is refused unchecked.
   const retryAfter = passwordRetryAfter({ passwordFailures: counted.passwordFailures - 1, failureWindowFrom: counted.failureWindowFrom }, new Date());
   if (retryAfter > 0) {
-    throw new AppError("rate_limited", `Too many wrong passwords for this link. Try again in ${Math.ceil(retryAfter / 60)} minute(s).`, { retryAfterSeconds: retryAfter });
+    throw new AppError("rate_limited", `Too many wrong passwords for this link. Try again in ${Math.ceil(retryAfter / 60)} minute(s).`, {
+      retryAfterSeconds: retryAfter,
+    });
   }
   if (await verifyPassword(link.passwordHash!, password)) {
     await db().$executeRaw`UPDATE "ShareLink" SET "passwordFailures" = GREATEST("passwordFailures" - 1, 0) WHERE id = ${link.id}::uuid`;

@@ -1,7 +1,10 @@
 import "server-only";
+
 import { AsyncLocalStorage } from "node:async_hooks";
-import { AppError } from "@/lib/errors";
+
+import { type AppError } from "@/lib/errors";
 import { credentialsSchema } from "@/lib/validation/users";
+
 import type { Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";

@@ -1,4 +1,5 @@
 import "server-only";
+
 import { pruneAuditEvents } from "./audit";
 import { ConfigError, env } from "./env";
 import { pruneRateLimits } from "./rate-limit";
@@ -23,7 +24,8 @@ export async function startServer(): Promise<void> {
     throw error;
   }
   if (config.S3_SETUP_BUCKET) {
-    const principals = config.S3_UPLOAD_PRINCIPAL && config.S3_DOWNLOAD_PRINCIPAL ? { upload: config.S3_UPLOAD_PRINCIPAL, download: config.S3_DOWNLOAD_PRINCIPAL } : undefined;
+    const principals =
+      config.S3_UPLOAD_PRINCIPAL && config.S3_DOWNLOAD_PRINCIPAL ? { upload: config.S3_UPLOAD_PRINCIPAL, download: config.S3_DOWNLOAD_PRINCIPAL } : undefined;
     await storage().ensureBucket({ corsOrigins: config.CORS_ALLOWED_ORIGINS, principals });
     console.log(
       `Bucket "${config.S3_BUCKET}" ready; CORS allows ${config.CORS_ALLOWED_ORIGINS.join(", ")}` +

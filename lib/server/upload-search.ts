@@ -1,6 +1,8 @@
 import "server-only";
+
 import type { Prisma, Upload } from "@/generated/prisma/client";
 import type { AdminUploadsQuery } from "@/lib/validation/admin";
+
 import { assertAdmin, type Actor } from "./access";
 import { cursorTime, decodeCursor, encodeCursor, invalidCursor } from "./cursor";
 import { db } from "./db";
@@ -26,10 +28,7 @@ function parseSortValue(column: SortColumn, value: string): Date | bigint | stri
 /** The admin searches' days (YYYY-MM-DD, UTC, both ends included) as filters on createdAt. */
 export function createdOnDays(from: string | undefined, to: string | undefined): Array<{ createdAt: { gte: Date } | { lt: Date } }> {
   const startOf = (day: string) => new Date(`${day}T00:00:00Z`);
-  return [
-    ...(from ? [{ createdAt: { gte: startOf(from) } }] : []),
-    ...(to ? [{ createdAt: { lt: new Date(startOf(to).getTime() + 86_400_000) } }] : []),
-  ];
+  return [...(from ? [{ createdAt: { gte: startOf(from) } }] : []), ...(to ? [{ createdAt: { lt: new Date(startOf(to).getTime() + 86_400_000) } }] : [])];
 }
 
 // GET /api/admin/uploads — search, filter, sort, keyset pages, and totals by status.

@@ -1,20 +1,23 @@
 import "server-only";
+
 import { randomUUID } from "node:crypto";
+
 import { Prisma, type Upload } from "@/generated/prisma/client";
-import { AppError } from "@/lib/errors";
-import { sanitizeFileName } from "@/lib/sanitize-name";
-import { authorizeSignRequest, type AuthorizedOperation, type SignableUpload } from "@/lib/sign-request";
 import { contentMismatch } from "@/lib/content-check";
 import type { SignedRequestDto, UploadDto } from "@/lib/dto";
+import { AppError } from "@/lib/errors";
 import { formatBytes } from "@/lib/format";
+import { sanitizeFileName } from "@/lib/sanitize-name";
+import { authorizeSignRequest, type AuthorizedOperation, type SignableUpload } from "@/lib/sign-request";
 import { planUpload } from "@/lib/upload-policy";
 import type { CreateUploadInput, PresignableRequest, SignBody } from "@/lib/validation/uploads";
+
 import { assertAdmin, assertScope, foundOr404, isUuid, type Actor } from "./access";
 import { auditRowSql, recordAudit, recordAuditShared, type AuditEntry, type RequestMeta } from "./audit";
 import { detectContent, SNIFF_BYTES } from "./content-sniff";
 import { db, isUniqueViolation, queryRows } from "./db";
-import { toFileDto, type FileDto } from "./files";
 import { env } from "./env";
+import { toFileDto, type FileDto } from "./files";
 import { expectedEtag, normalizeEtag } from "./integrity";
 import { assertRoomFor } from "./quota";
 import { enforceRateLimit, rateLimitCount, type RateLimitColumns } from "./rate-limit";
@@ -86,7 +89,11 @@ export async function createUpload(args: { user: Actor; input: CreateUploadInput
         expiresAt: new Date(Date.now() + RESERVATION_TTL_SECONDS * 1000),
       },
     });
-    await recordAudit(tx, { action: "upload.reserved", actorUserId: user.id, uploadId: id, key: row.key, detail: { size: input.size, type, strategy: plan.strategy } }, meta);
+    await recordAudit(
+      tx,
+      { action: "upload.reserved", actorUserId: user.id, uploadId: id, key: row.key, detail: { size: input.size, type, strategy: plan.strategy } },
+      meta,
+    );
     return row;
   });
   return toUploadDto(upload);
@@ -101,10 +108,19 @@ export async function getUpload(args: { user: Actor; uploadId: string }): Promis
 const NO_SUCH_UPLOAD = "No such upload.";
 
 /** Every column of an Upload row, by name (statements are prepared: see queryRows). */
-const UPLOAD_COLUMNS = Prisma.raw(Object.values(Prisma.UploadScalarFieldEnum).map((column) => `"${column}"`).join(", "));
+const UPLOAD_COLUMNS = Prisma.raw(
+  Object.values(Prisma.UploadScalarFieldEnum)
+    .map((column) => `"${column}"`)
+    .join(", "),
+);
 
 async function getUploadForOwnerOrThrow(uploadId: string, ownerId: string): Promise<Upload> {
-  return foundOr404(uploadId, async (id) => (await queryRows<Upload>(Prisma.sql`SELECT ${UPLOAD_COLUMNS} FROM "Upload" WHERE id = ${id}::uuid AND "ownerId" = ${ownerId}::uuid`))[0] ?? null, NO_SUCH_UPLOAD);
+  return foundOr404(
+    uploadId,
+    async (id) =>
+      (await queryRows<Upload>(Prisma.sql`SELECT ${UPLOAD_COLUMNS} FROM "Upload" WHERE id = ${id}::uuid AND "ownerId" = ${ownerId}::uuid`))[0] ?? null,
+    NO_SUCH_UPLOAD,
+  );
 }
 
 type SignCallRow = ActorColumn & RateLimitColumns & { pinned: Record<string, string> | null } & ({ id: null } | Upload);
@@ -116,11 +132,20 @@ type SignCallRow = ActorColumn & RateLimitColumns & { pinned: Record<string, str
  * — only for an upload that is theirs, by a caller allowed to write files, so a refused call
  * counts nothing.
  */
-async function loadSignCall(args: { caller: Caller; uploadId: string; meta: RequestMeta; targets: number[] }): Promise<{ user: Actor; upload: Upload; pinned: Map<number, string> }> {
+async function loadSignCall(args: {
+  caller: Caller;
+  uploadId: string;
+  meta: RequestMeta;
+  targets: number[];
+}): Promise<{ user: Actor; upload: Upload; pinned: Map<number, string> }> {
   const { caller, meta, targets } = args;
   // Any id that is not a UUID names nothing: not ours (404), but the caller is still checked first.
   const uploadId = isUuid(args.uploadId) ? args.uploadId : null;
-  const limit = rateLimitCount("sign", { userId: Prisma.sql`(SELECT id FROM actor)`, ip: meta.ip }, Prisma.sql`EXISTS (SELECT 1 FROM upload) AND ${actorMaySql("files:write")}`);
+  const limit = rateLimitCount(
+    "sign",
+    { userId: Prisma.sql`(SELECT id FROM actor)`, ip: meta.ip },
+    Prisma.sql`EXISTS (SELECT 1 FROM upload) AND ${actorMaySql("files:write")}`,
+  );
   const [row] = await queryRows<SignCallRow>(Prisma.sql`
     WITH ${actorSql(caller)},
     upload AS (SELECT ${UPLOAD_COLUMNS} FROM "Upload" WHERE id = ${uploadId}::uuid AND "ownerId" = (SELECT id FROM actor)),
@@ -184,7 +209,12 @@ function describeOperations(operations: AuthorizedOperation[], expiresAt: string
   const parts = operations.flatMap((o) => (o.op === "uploadPart" ? [o.partNumber] : []));
   const others = operations.filter((o) => o.op !== "uploadPart").map((o) => o.op);
   const checksummed = operations.filter((o) => "contentMd5" in o).length;
-  return { operations: others, parts: parts.length > 0 ? { count: parts.length, first: Math.min(...parts), last: Math.max(...parts) } : null, checksummed, expiresAt };
+  return {
+    operations: others,
+    parts: parts.length > 0 ? { count: parts.length, first: Math.min(...parts), last: Math.max(...parts) } : null,
+    checksummed,
+    expiresAt,
+  };
 }
 
 /**
@@ -292,7 +322,9 @@ export async function settleUpload(upload: Upload, stored: StoredObject, actorUs
   const digests = await db().uploadPart.findMany({ where: { uploadId: upload.id }, orderBy: { partNumber: "asc" }, select: { partNumber: true, md5: true } });
   const reason = verificationFailure(upload, stored, digests);
   // Size, type, metadata and ETag as storage reports them are right; now look at the bytes themselves.
-  const mismatch = reason ? null : contentMismatch(upload.contentType, await detectContent(await storage().readHead(upload.key, SNIFF_BYTES, stored.versionId)));
+  const mismatch = reason
+    ? null
+    : contentMismatch(upload.contentType, await detectContent(await storage().readHead(upload.key, SNIFF_BYTES, stored.versionId)));
   // A rejected object is deleted; a quarantined one is kept (never served) for admins to judge.
   if (reason) await storage().deleteObject(upload.key, stored.versionId);
   const verified = { etag: stored.etag ?? null, versionId: stored.versionId ?? null };
@@ -310,7 +342,10 @@ export async function settleUpload(upload: Upload, stored: StoredObject, actorUs
 
 function settledError(upload: Upload): AppError {
   if (upload.status === "QUARANTINED") {
-    return new AppError("upload_quarantined", `${upload.rejectReason ?? "The content does not match its type."} The file is quarantined: it cannot be downloaded or shared, and an administrator will review it.`);
+    return new AppError(
+      "upload_quarantined",
+      `${upload.rejectReason ?? "The content does not match its type."} The file is quarantined: it cannot be downloaded or shared, and an administrator will review it.`,
+    );
   }
   return new AppError("upload_rejected", upload.rejectReason ?? `This upload is ${upload.status.toLowerCase()}.`);
 }
@@ -329,7 +364,10 @@ function verificationFailure(upload: Upload, stored: StoredObject, digests: Arra
   }
   const complete = digests.length === upload.partCount && digests.every((d, i) => d.partNumber === i + 1);
   if (!complete) return `Content mismatch: not every part of this upload was signed with a checksum, so its bytes cannot be verified.`;
-  const expected = expectedEtag(upload.strategy, digests.map((d) => d.md5));
+  const expected = expectedEtag(
+    upload.strategy,
+    digests.map((d) => d.md5),
+  );
   if (normalizeEtag(stored.etag) !== expected) {
     return `Content mismatch: storage holds other bytes than the ones signed (ETag ${normalizeEtag(stored.etag) || "missing"}, expected ${expected}).`;
   }

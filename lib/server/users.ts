@@ -1,11 +1,14 @@
 import "server-only";
+
 import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+
 import { Prisma, type PrismaClient, type User } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { DEFAULT_TOKEN_SCOPES, isScope, TOKEN_SCOPES, type Scope } from "@/lib/scopes";
-import type { z } from "zod";
 import type { UpdateUserInput } from "@/lib/validation/admin";
 import type { signUpSchema } from "@/lib/validation/users";
+
 import { assertAdmin, unauthenticated, type Actor } from "./access";
 import { LAST_USED_RESOLUTION_MS } from "./api-tokens";
 import { recordAudit, type RequestMeta } from "./audit";
@@ -66,7 +69,8 @@ export type Caller = { sessionUserId: string } | { tokenHash: string };
  * round trip of its own: routes through withUser's statement, the sign call inside its own.
  */
 export function actorSql(caller: Caller): Prisma.Sql {
-  const stale = (column: string, resolutionMs: number) => Prisma.sql`(${Prisma.raw(column)} IS NULL OR ${Prisma.raw(column)} < ${NOW_UTC} - make_interval(secs => ${resolutionMs / 1000}))`;
+  const stale = (column: string, resolutionMs: number) =>
+    Prisma.sql`(${Prisma.raw(column)} IS NULL OR ${Prisma.raw(column)} < ${NOW_UTC} - make_interval(secs => ${resolutionMs / 1000}))`;
   if ("sessionUserId" in caller) {
     return Prisma.sql`
       actor AS (SELECT id, email, name, role, NULL::uuid AS "tokenId", NULL::text[] AS scopes FROM "User" WHERE id = ${caller.sessionUserId}::uuid AND "disabledAt" IS NULL),
@@ -199,7 +203,11 @@ export async function updateUser(args: { actor: Actor; userId: string; input: Up
         ...(input.quotaFiles !== undefined ? { quotaFiles: input.quotaFiles } : {}),
       };
       await tx.user.update({ where: { id: userId }, data });
-      await recordAudit(tx, { ...audit, action: "user.quota_changed", detail: { userId, quotaBytes: input.quotaBytes ?? null, quotaFiles: input.quotaFiles ?? null } }, meta);
+      await recordAudit(
+        tx,
+        { ...audit, action: "user.quota_changed", detail: { userId, quotaBytes: input.quotaBytes ?? null, quotaFiles: input.quotaFiles ?? null } },
+        meta,
+      );
     }
     if (input.disabled !== undefined && input.disabled !== (target.disabledAt !== null)) {
       await tx.user.update({ where: { id: userId }, data: { disabledAt: input.disabled ? now : null } });
@@ -213,7 +221,14 @@ export async function updateUser(args: { actor: Actor; userId: string; input: Up
     for (const upload of pending) await abortPendingUpload(upload, actor.id, meta);
   }
   const updated = await db().user.findUniqueOrThrow({ where: { id: userId } });
-  return { id: updated.id, email: updated.email, role: updated.role, disabled: updated.disabledAt !== null, usage: await usageOf(db(), userId), quota: effectiveQuota(updated) };
+  return {
+    id: updated.id,
+    email: updated.email,
+    role: updated.role,
+    disabled: updated.disabledAt !== null,
+    usage: await usageOf(db(), userId),
+    quota: effectiveQuota(updated),
+  };
 }
 
 /**
@@ -229,7 +244,11 @@ export async function setRoleByEmail(client: PrismaClient, args: { email: string
     await tx.user.update({ where: { id: user.id }, data: { role: args.role } });
     // With an administrator, a fresh install's setup tokens have no use left.
     if (args.role === "ADMIN") await tx.setupToken.deleteMany({});
-    await recordAudit(tx, { action: "user.role_changed", actorUserId: null, detail: { userId: user.id, from: user.role, to: args.role, via: "cli" } }, { ip: null, userAgent: "npm run admin" });
+    await recordAudit(
+      tx,
+      { action: "user.role_changed", actorUserId: null, detail: { userId: user.id, from: user.role, to: args.role, via: "cli" } },
+      { ip: null, userAgent: "npm run admin" },
+    );
     return { changed: true };
   });
 }

@@ -50,7 +50,10 @@ export const adminAuditQuerySchema = z.object({
   to: day.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   // An event id (a bigint): at most 18 digits always fits.
-  cursor: z.string().regex(/^\d{1,18}$/, "cursor is not one this API handed out.").optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/, "cursor is not one this API handed out.")
+    .optional(),
 });
 export type AdminAuditQuery = z.infer<typeof adminAuditQuerySchema>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { TOKEN_SCOPES } from "../scopes";
 
 export const createApiTokenSchema = z.object({

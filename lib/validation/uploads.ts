@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { MAX_PARTS, MAX_SIGN_BATCH } from "../upload-policy";
 
 /** Longest name accepted at all; longer names are refused rather than silently cut to nothing. */
@@ -17,10 +18,18 @@ export const presignableRequestSchema = z.object({
   key: z.string().min(1).max(1024),
   uploadId: z.string().min(1).max(1024).optional(),
   // S3's range; a finer check (≤ the upload's part count) comes with the upload.
-  partNumber: z.number().int("partNumber must be an integer").min(1, "partNumber must be 1 to 10,000").max(MAX_PARTS, "partNumber must be 1 to 10,000").optional(),
+  partNumber: z
+    .number()
+    .int("partNumber must be an integer")
+    .min(1, "partNumber must be 1 to 10,000")
+    .max(MAX_PARTS, "partNumber must be 1 to 10,000")
+    .optional(),
   contentType: z.string().max(255).optional(),
   /** Base64 MD5 of the bytes this PUT will carry (a whole single upload, or one part): signed as Content-MD5. */
-  contentMd5: z.string().regex(/^[A-Za-z0-9+/]{22}==$/, "contentMd5 must be the base64 MD5 digest of the bytes (24 characters)").optional(),
+  contentMd5: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{22}==$/, "contentMd5 must be the base64 MD5 digest of the bytes (24 characters)")
+    .optional(),
   // Uppy may suggest an expiry; the server decides, so the value is accepted and ignored.
   expiresIn: z.number().optional(),
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { safeNextPath } from "./users";
 
 describe("safeNextPath", () => {
@@ -10,7 +11,29 @@ describe("safeNextPath", () => {
   });
 
   it("never leads to another site, the API, or anything odd: My files instead", () => {
-    for (const bad of ["//evil.example", "/\\evil.example", "https://evil.example", "evil.example", "/api/tokens", "/api", "/files/../api/tokens", "/./api/tokens", "/%2e%2e/api/tokens", "/files/%2E%2E/api/tokens", "/.//evil.example", "/x/..//evil.example", "/a b", "/a\tb", "/€", "/é", "/a\\b", "", undefined, 42, `/${"x".repeat(1000)}`]) {
+    for (const bad of [
+      "//evil.example",
+      "/\\evil.example",
+      "https://evil.example",
+      "evil.example",
+      "/api/tokens",
+      "/api",
+      "/files/../api/tokens",
+      "/./api/tokens",
+      "/%2e%2e/api/tokens",
+      "/files/%2E%2E/api/tokens",
+      "/.//evil.example",
+      "/x/..//evil.example",
+      "/a b",
+      "/a\tb",
+      "/€",
+      "/é",
+      "/a\\b",
+      "",
+      undefined,
+      42,
+      `/${"x".repeat(1000)}`,
+    ]) {
       expect(safeNextPath(bad)).toBe("/files");
     }
   });

@@ -27,13 +27,19 @@ export function withNext(path: string, next: string): string {
 export const INVALID_CREDENTIALS_MESSAGE = "That email and password don't match an account. Check them and try again.";
 
 export const signUpSchema = z.object({
-  email: z.email("enter a valid email address").max(254).transform((e) => e.toLowerCase()),
+  email: z
+    .email("enter a valid email address")
+    .max(254)
+    .transform((e) => e.toLowerCase()),
   password: z.string().min(MIN_PASSWORD_CHARS, `password must be at least ${MIN_PASSWORD_CHARS} characters`).max(256),
   name: z.string().trim().max(100).optional(),
 });
 
 export const credentialsSchema = z.object({
-  email: z.string().max(254).transform((e) => e.trim().toLowerCase()),
+  email: z
+    .string()
+    .max(254)
+    .transform((e) => e.trim().toLowerCase()),
   password: z.string().max(256),
 });
 

@@ -1,10 +1,11 @@
 // Services the test suite and the benchmarks start for themselves: a throwaway Ceph RGW and a
 // throwaway database on the machine's PostgreSQL. Each returns a stop function.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+
 import { migrate } from "../migrate";
 import { freePort } from "./process";
 
@@ -42,7 +43,12 @@ export async function startRgw(dir: string, extraEnv: Record<string, string> = {
     const stop = async () => void spawnSync("bash", [SCRIPT, "stop", attemptDir], { stdio: "inherit", env });
     const started = spawnSync("bash", [SCRIPT, "start", attemptDir], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     if (started.status === 0) {
-      const s3 = Object.fromEntries(started.stdout.trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+      const s3 = Object.fromEntries(
+        started.stdout
+          .trim()
+          .split("\n")
+          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+      );
       return { s3: s3 as unknown as RgwCredentials, stop };
     }
     console.error(`Ceph RGW did not start (attempt ${attempt}, exit ${started.status}); last log lines:`);
@@ -64,9 +70,13 @@ export function ensureChromium(): string {
   console.log("Chromium is missing: installing Debian's chromium with apt (about a minute)");
   const isRoot = process.getuid?.() === 0;
   const apt = isRoot ? "apt-get" : "sudo -n apt-get";
-  const installed = spawnSync("bash", ["-c", `${apt} update -qq && DEBIAN_FRONTEND=noninteractive ${apt} install -y -qq --no-install-recommends chromium`], { stdio: "inherit" });
+  const installed = spawnSync("bash", ["-c", `${apt} update -qq && DEBIAN_FRONTEND=noninteractive ${apt} install -y -qq --no-install-recommends chromium`], {
+    stdio: "inherit",
+  });
   if (installed.status !== 0 || !existsSync(executable)) {
-    throw new Error(`Could not install Chromium (apt-get exited ${installed.status}). Install Debian's chromium yourself (apt-get install chromium), or set CHROMIUM_PATH to a Chromium executable.`);
+    throw new Error(
+      `Could not install Chromium (apt-get exited ${installed.status}). Install Debian's chromium yourself (apt-get install chromium), or set CHROMIUM_PATH to a Chromium executable.`,
+    );
   }
   return executable;
 }

@@ -2,6 +2,7 @@
 // (SIGKILL, as a crash or an OOM kill would) and started again on the same port.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+
 import { freePort, stopChild, waitUntil } from "../../scripts/lib/process";
 
 const NEXT = path.resolve(__dirname, "..", "..", "node_modules", ".bin", "next");
@@ -32,7 +33,11 @@ export async function appInstance(env: NodeJS.ProcessEnv): Promise<AppInstance> 
       // Kept for a failing test's message; not printed, since the faults make it noisy on purpose.
       for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk: Buffer) => logs.push(chunk.toString()));
       const started = child;
-      await waitUntil(`the app on port ${port} (logs: ${logs.join("").slice(-2000)})`, async () => started.exitCode === null && (await fetch(`${url}/api/health`)).ok, 60_000);
+      await waitUntil(
+        `the app on port ${port} (logs: ${logs.join("").slice(-2000)})`,
+        async () => started.exitCode === null && (await fetch(`${url}/api/health`)).ok,
+        60_000,
+      );
     },
     async kill() {
       if (!child?.pid || child.exitCode !== null) return;

@@ -3,8 +3,9 @@
 // deleted in storage for the people involved.
 import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { expect } from "vitest";
-import type { JsonResponse } from "./api-client";
+
 import { bucket, sql, userIdOf } from "../integration/context";
+import type { JsonResponse } from "./api-client";
 
 /** What the people involved own, in the database and in storage. */
 export async function snapshot(emails: string[]) {

@@ -1,8 +1,10 @@
 // The steps of Valet's upload flow for tests: single requests to craft (reserve, sign, complete),
 // and whole uploads through the flow the CLI and the browser's signer use (lib/upload-flow.ts).
 import { createHash } from "node:crypto";
+
 import { createValetApi, type FileSummary, type RetryPolicy, type UploadReservation, type ValetApi } from "@/lib/upload-client";
 import { completeMultipartXml, sendThroughValet, uploadThroughValet } from "@/lib/upload-flow";
+
 import type { ApiClient, JsonResponse } from "./api-client";
 
 export { completeMultipartXml };
@@ -49,7 +51,14 @@ export async function sendBytes(client: ApiClient, upload: Reservation, data: Bu
 
 /** Sends every part of a multipart upload already created in storage, and completes it there. */
 export async function sendParts(client: ApiClient, upload: Reservation, multipartUploadId: string, data: Buffer): Promise<void> {
-  await sendThroughValet({ api: signerApi(client), source: fileBytes(bufferSource(data)), name: upload.name, type: upload.type, reservationId: upload.id, multipartUploadId });
+  await sendThroughValet({
+    api: signerApi(client),
+    source: fileBytes(bufferSource(data)),
+    name: upload.name,
+    type: upload.type,
+    reservationId: upload.id,
+    multipartUploadId,
+  });
 }
 
 export async function complete(client: ApiClient, uploadId: string): Promise<JsonResponse> {

@@ -3,15 +3,16 @@
 // the operator's hand, share-password attempts counted before they are checked, capped bodies,
 // dead links that say nothing, scoped API tokens, client addresses that headers cannot choose.
 import { spawnSync } from "node:child_process";
-import path from "node:path";
 import { randomUUID } from "node:crypto";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { createDatabase } from "../../scripts/lib/services";
 import { ApiClient, randomIp, signedInClient } from "../helpers/api-client";
 import { appInstance, type AppInstance } from "../helpers/app-instance";
 import { PNG_1X1 } from "../helpers/fixtures";
 import { expectError, unchanged } from "../helpers/state";
 import { uploadFile } from "../helpers/valet-upload";
-import { createDatabase } from "../../scripts/lib/services";
 import { adminClient, APP_URL, sql, userIdOf } from "./context";
 
 const PASSWORD = "correct horse battery";
@@ -64,7 +65,8 @@ describe("authorisation with the data: navigation requests that skip layouts lea
   ];
   const secrets = () => [victim.email, victim.name, victim.upload.key, victim.ip];
   /** A refusal: a redirect or an error status, or, inside a navigation payload, the 403/404 or sign-in redirect it renders. */
-  const isRefused = (res: { status: number; body: string }) => [303, 307, 403, 404].includes(res.status) || /NEXT_HTTP_ERROR_FALLBACK;40[34]|NEXT_REDIRECT/.test(res.body);
+  const isRefused = (res: { status: number; body: string }) =>
+    [303, 307, 403, 404].includes(res.status) || /NEXT_HTTP_ERROR_FALLBACK;40[34]|NEXT_REDIRECT/.test(res.body);
 
   it("(control) an admin's navigation requests do carry that data", async () => {
     const { client } = await adminClient();
@@ -117,7 +119,11 @@ describe("authorisation with the data: navigation requests that skip layouts lea
 
 describe("sign-in limits", () => {
   const form = (client: ApiClient, email: string, password: string, accept = "application/json", next?: string) =>
-    client.request("/api/sign-in", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", accept }, body: new URLSearchParams({ email, password, ...(next === undefined ? {} : { next }) }).toString() });
+    client.request("/api/sign-in", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept },
+      body: new URLSearchParams({ email, password, ...(next === undefined ? {} : { next }) }).toString(),
+    });
 
   it("after 10 attempts on an account, even the right password gets 429 with Retry-After, through the form and through Auth.js", async () => {
     const { email } = await signedInClient(APP_URL);
@@ -131,7 +137,10 @@ describe("sign-in limits", () => {
     const locked = await form(new ApiClient(APP_URL), email, PASSWORD);
     expect(locked.status).toBe(429);
     const body = await locked.json();
-    expect(body.error).toEqual({ code: "rate_limited", message: expect.stringMatching(/^Too many sign-in attempts for this account\. Try again in \d+ minutes?\.$/) });
+    expect(body.error).toEqual({
+      code: "rate_limited",
+      message: expect.stringMatching(/^Too many sign-in attempts for this account\. Try again in \d+ minutes?\.$/),
+    });
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(60);
 
     const viaAuthJs = new ApiClient(APP_URL);
@@ -172,7 +181,15 @@ describe("sign-in limits", () => {
     const { email } = await signedInClient(APP_URL);
     const goesOn = await form(new ApiClient(APP_URL), email, PASSWORD, "text/html", "/settings?from=mail");
     expect([goesOn.status, goesOn.headers.get("location")]).toEqual([303, "/settings?from=mail"]);
-    for (const elsewhere of ["//evil.example/x", "/\\evil.example", "https://evil.example", "/api/tokens", "/files/../api/tokens", "/%2e%2e/api/tokens", "/.//evil.example"]) {
+    for (const elsewhere of [
+      "//evil.example/x",
+      "/\\evil.example",
+      "https://evil.example",
+      "/api/tokens",
+      "/files/../api/tokens",
+      "/%2e%2e/api/tokens",
+      "/.//evil.example",
+    ]) {
       const res = await form(new ApiClient(APP_URL), email, PASSWORD, "text/html", elsewhere);
       expect([res.status, res.headers.get("location")]).toEqual([303, "/files"]);
     }
@@ -214,7 +231,14 @@ describe("client addresses", () => {
   it("with no trusted proxy, X-Forwarded-For is ignored: the TCP peer is the client", async () => {
     // A database of its own: every test here shares this machine's address as the TCP peer.
     const database = await createDatabase("valet_peer");
-    const app = await appInstance({ ...process.env, NODE_ENV: "production", S3_SETUP_BUCKET: "false", DATABASE_URL: database.url, TRUSTED_PROXY_HOPS: "0", RATE_LIMIT_SIGN_IN_PER_IP: "3" });
+    const app = await appInstance({
+      ...process.env,
+      NODE_ENV: "production",
+      S3_SETUP_BUCKET: "false",
+      DATABASE_URL: database.url,
+      TRUSTED_PROXY_HOPS: "0",
+      RATE_LIMIT_SIGN_IN_PER_IP: "3",
+    });
     await app.start();
     try {
       const attempt = () =>
@@ -268,7 +292,8 @@ describe("administrators only by the operator's hand", () => {
 
   it("`npm run admin -- grant` and `revoke` change the role on the server, audited", async () => {
     const { email } = await signedInClient(APP_URL);
-    const run = (...args: string[]) => spawnSync("npm", ["run", "-s", "admin", "--", ...args], { cwd: path.resolve(__dirname, "../.."), env: process.env, encoding: "utf8" });
+    const run = (...args: string[]) =>
+      spawnSync("npm", ["run", "-s", "admin", "--", ...args], { cwd: path.resolve(__dirname, "../.."), env: process.env, encoding: "utf8" });
     const granted = run("grant", email);
     expect(granted.status).toBe(0);
     expect(granted.stdout).toContain(`${email} is now an administrator`);
@@ -277,7 +302,9 @@ describe("administrators only by the operator's hand", () => {
     expect((await sql.query(`SELECT count(*)::int AS n FROM "SetupToken"`)).rows[0].n).toBe(0);
     expect(run("revoke", email).status).toBe(0);
     expect((await sql.query(`SELECT role FROM "User" WHERE email = $1`, [email])).rows[0].role).toBe("USER");
-    const { rows } = await sql.query(`SELECT detail FROM "AuditEvent" WHERE action = 'user.role_changed' AND detail->>'userId' = $1 ORDER BY id`, [await userIdOf(email)]);
+    const { rows } = await sql.query(`SELECT detail FROM "AuditEvent" WHERE action = 'user.role_changed' AND detail->>'userId' = $1 ORDER BY id`, [
+      await userIdOf(email),
+    ]);
     expect(rows.map((r: { detail: { to: string; via: string } }) => `${r.detail.to} via ${r.detail.via}`)).toEqual(["ADMIN via cli", "USER via cli"]);
     const missing = run("grant", "nobody-here@example.test");
     expect(missing.status).toBe(1);
@@ -297,7 +324,11 @@ describe("share-link passwords", () => {
     const { share, token } = await protectedLink();
     const guess = (i: number) => {
       const c = new ApiClient(APP_URL);
-      return c.request(`/s/${token}/download`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password: `guess number ${i}` }) });
+      return c.request(`/s/${token}/download`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ password: `guess number ${i}` }),
+      });
     };
     const statuses = (await Promise.all(Array.from({ length: 60 }, (_, i) => guess(i)))).map((r) => r.status);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
@@ -327,7 +358,9 @@ describe("share-link passwords", () => {
 
   it("new share passwords have a minimum length", async () => {
     const { client, email, file } = await protectedLink();
-    await unchanged([email], async () => expectError(await client.json("POST", `/api/files/${file.id}/shares`, { password: "short" }), 422, "invalid_input", /at least 8 characters/));
+    await unchanged([email], async () =>
+      expectError(await client.json("POST", `/api/files/${file.id}/shares`, { password: "short" }), 422, "invalid_input", /at least 8 characters/),
+    );
   });
 });
 
@@ -369,12 +402,22 @@ describe("dead links say only that they are dead", () => {
   }
 
   it.each([
-    ["revoked", async ({ client, shareId }: { client: ApiClient; shareId: string }) => void (await client.request(`/api/shares/${shareId}`, { method: "DELETE" }))],
-    ["its file deleted", async ({ client, fileId }: { client: ApiClient; fileId: string }) => void (await client.request(`/api/files/${fileId}`, { method: "DELETE" }))],
+    [
+      "revoked",
+      async ({ client, shareId }: { client: ApiClient; shareId: string }) => void (await client.request(`/api/shares/${shareId}`, { method: "DELETE" })),
+    ],
+    [
+      "its file deleted",
+      async ({ client, fileId }: { client: ApiClient; fileId: string }) => void (await client.request(`/api/files/${fileId}`, { method: "DELETE" })),
+    ],
     ["its sharer disabled", async ({ email }: { email: string }) => void (await sql.query(`UPDATE "User" SET "disabledAt" = now() WHERE email = $1`, [email]))],
-    ["expired", async ({ shareId }: { shareId: string }) => void (await sql.query(`UPDATE "ShareLink" SET "expiresAt" = now() - interval '1 minute' WHERE id = $1`, [shareId]))],
+    [
+      "expired",
+      async ({ shareId }: { shareId: string }) =>
+        void (await sql.query(`UPDATE "ShareLink" SET "expiresAt" = now() - interval '1 minute' WHERE id = $1`, [shareId])),
+    ],
   ])("a link %s: 410, and no name, size, type or sharer", async (_, kill) => {
-    const { status, html, name, email } = await deadLink(kill as never);
+    const { status, html, name, email } = await deadLink(kill);
     expect(status).toBe(410);
     for (const detail of [name, email, "text/plain", "shared a file with you", " B ·"]) expect(html).not.toContain(detail);
   });

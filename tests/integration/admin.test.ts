@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+
 import { MiB } from "@/lib/units";
+
 import { ApiClient, signedInClient, type JsonResponse } from "../helpers/api-client";
 import { createMultipart, reserve, sign, uploadFile } from "../helpers/valet-upload";
 import { adminClient, APP_URL, bucket, sql, uploadRow, userIdOf } from "./context";
@@ -24,7 +26,16 @@ async function seedUploads(ownerId: string, count: number) {
     await sql.query(
       `INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "createdAt")
        VALUES ($1, $2, $3, $4, $5, $6, 'SINGLE', $5, 1, $7, now(), $8)`,
-      [id, ownerId, `users/${ownerId}/${id}/f${i}`, `seed-${String(Math.floor(i / 2)).padStart(3, "0")}.txt`, 1000 + Math.floor(i / 2), i % 3 === 0 ? "image/png" : "text/plain", i % 5 === 0 ? "REJECTED" : "READY", new Date(base + Math.floor(i / 2) * 3_600_000)],
+      [
+        id,
+        ownerId,
+        `users/${ownerId}/${id}/f${i}`,
+        `seed-${String(Math.floor(i / 2)).padStart(3, "0")}.txt`,
+        1000 + Math.floor(i / 2),
+        i % 3 === 0 ? "image/png" : "text/plain",
+        i % 5 === 0 ? "REJECTED" : "READY",
+        new Date(base + Math.floor(i / 2) * 3_600_000),
+      ],
     );
   }
 }
@@ -194,7 +205,10 @@ describe("admin API", () => {
     const { email } = await signedInClient(APP_URL);
     const { client: admin, email: adminEmail } = await adminClient();
     const userId = await userIdOf(email);
-    expect((await admin.json("PATCH", `/api/admin/users/${userId}`, { role: "ADMIN", quotaBytes: 5000, quotaFiles: 2 })).body.user).toMatchObject({ role: "ADMIN", quota: { bytes: 5000, files: 2 } });
+    expect((await admin.json("PATCH", `/api/admin/users/${userId}`, { role: "ADMIN", quotaBytes: 5000, quotaFiles: 2 })).body.user).toMatchObject({
+      role: "ADMIN",
+      quota: { bytes: 5000, files: 2 },
+    });
     const { rows } = await sql.query(`SELECT action FROM "AuditEvent" WHERE detail->>'userId' = $1 ORDER BY id`, [userId]);
     expect(rows.map((r: { action: string }) => r.action)).toEqual(["user.role_changed", "user.quota_changed"]);
     const self = await admin.json("PATCH", `/api/admin/users/${await userIdOf(adminEmail)}`, { disabled: true });

@@ -5,7 +5,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import { encode } from "next-auth/jwt";
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { MiB } from "@/lib/units";
+
 import { ApiClient, signedInClient, type JsonResponse } from "../helpers/api-client";
 import { zipLike } from "../helpers/fixtures";
 import { expectError, expectStorageError, unchanged } from "../helpers/state";
@@ -36,7 +38,23 @@ async function seedVictim() {
   expect((await fetch(part1.url, { method: "PUT", headers: part1.headers, body: bytes(data.subarray(0, 8 * MiB)) })).status).toBe(200);
   const single = await reserve(client, { name: "a.txt", size: 5, type: "text/plain" });
   const put = await sign(client, single.id, { method: "PUT", key: single.key, contentType: "text/plain", contentMd5: md5("hello") });
-  return { client, email, file, share: share.body.share, token: new URL(share.body.share.url).pathname.split("/").at(-1)!, data, multipart, uploadId, part1, part2, part3, completeUrl, abortUrl, single, put: put.body as { url: string; headers: Record<string, string> } };
+  return {
+    client,
+    email,
+    file,
+    share: share.body.share,
+    token: new URL(share.body.share.url).pathname.split("/").at(-1)!,
+    data,
+    multipart,
+    uploadId,
+    part1,
+    part2,
+    part3,
+    completeUrl,
+    abortUrl,
+    single,
+    put: put.body as { url: string; headers: Record<string, string> },
+  };
 }
 
 type Victim = Awaited<ReturnType<typeof seedVictim>>;
@@ -59,7 +77,11 @@ describe("adversarial: signed URLs misused at storage", () => {
 
   it("expired URL", () =>
     attack(async () => {
-      const stale = await bucket.presign({ op: "putObject", key: v.single.key, contentType: "text/plain", contentLength: 5, contentMd5: md5("hello") }, 60, new Date(Date.now() - 10 * 60_000));
+      const stale = await bucket.presign(
+        { op: "putObject", key: v.single.key, contentType: "text/plain", contentLength: 5, contentMd5: md5("hello") },
+        60,
+        new Date(Date.now() - 10 * 60_000),
+      );
       await expectStorageError(await fetch(stale.url, { method: "PUT", headers: stale.headers, body: "hello" }), 403, "AccessDenied");
     }));
 
@@ -81,13 +103,31 @@ describe("adversarial: signed URLs misused at storage", () => {
     attack(async () => expectStorageError(await fetch(v.abortUrl.url, { method: "POST", body: "<CompleteMultipartUpload/>" }), 403, "SignatureDoesNotMatch")));
 
   it("wrong Content-Type on a single PUT", () =>
-    attack(async () => expectStorageError(await fetch(v.put.url, { method: "PUT", headers: { ...v.put.headers, "content-type": "text/html" }, body: "hello" }), 403, "SignatureDoesNotMatch")));
+    attack(async () =>
+      expectStorageError(
+        await fetch(v.put.url, { method: "PUT", headers: { ...v.put.headers, "content-type": "text/html" }, body: "hello" }),
+        403,
+        "SignatureDoesNotMatch",
+      ),
+    ));
 
   it("part larger than signed", () =>
-    attack(async () => expectStorageError(await fetch(v.part2.url, { method: "PUT", headers: v.part2.headers, body: bytes(v.data.subarray(8 * MiB, 16 * MiB + 1)) }), 403, "SignatureDoesNotMatch")));
+    attack(async () =>
+      expectStorageError(
+        await fetch(v.part2.url, { method: "PUT", headers: v.part2.headers, body: bytes(v.data.subarray(8 * MiB, 16 * MiB + 1)) }),
+        403,
+        "SignatureDoesNotMatch",
+      ),
+    ));
 
   it("part smaller than signed", () =>
-    attack(async () => expectStorageError(await fetch(v.part3.url, { method: "PUT", headers: v.part3.headers, body: bytes(v.data.subarray(16 * MiB, 20 * MiB - 1)) }), 403, "SignatureDoesNotMatch")));
+    attack(async () =>
+      expectStorageError(
+        await fetch(v.part3.url, { method: "PUT", headers: v.part3.headers, body: bytes(v.data.subarray(16 * MiB, 20 * MiB - 1)) }),
+        403,
+        "SignatureDoesNotMatch",
+      ),
+    ));
 
   it("part bytes that do not match the signed checksum", () =>
     attack(async () => {
@@ -98,7 +138,9 @@ describe("adversarial: signed URLs misused at storage", () => {
 
   it("complete with a part that was never uploaded (extra part)", () =>
     attack(async () => {
-      const xml = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"${createHash("md5").update(v.data.subarray(0, 8 * MiB)).digest("hex")}"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>"00000000000000000000000000000000"</ETag></Part></CompleteMultipartUpload>`;
+      const xml = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"${createHash("md5")
+        .update(v.data.subarray(0, 8 * MiB))
+        .digest("hex")}"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>"00000000000000000000000000000000"</ETag></Part></CompleteMultipartUpload>`;
       await expectStorageError(await fetch(v.completeUrl.url, { method: "POST", body: xml }), 400, "InvalidPart");
     }));
 
@@ -138,7 +180,8 @@ describe("adversarial: what the app refuses to sign or complete", () => {
     ["part number 3,000,000,000", 3_000_000_000, /partNumber: partNumber must be 1 to 10,000/],
     ["a part number beyond the upload's count", 4, /between 1 and 3/],
   ])("%s", (_, partNumber, message) =>
-    unchanged([v.email], async () => expectError(await sign(v.client, v.multipart.id, partRequest(partNumber)), 422, "invalid_input", message)));
+    unchanged([v.email], async () => expectError(await sign(v.client, v.multipart.id, partRequest(partNumber)), 422, "invalid_input", message)),
+  );
 
   it("a fractional part number", () =>
     unchanged([v.email], async () => expectError(await sign(v.client, v.multipart.id, partRequest(1.5)), 422, "invalid_input", /partNumber/)));
@@ -150,8 +193,16 @@ describe("adversarial: what the app refuses to sign or complete", () => {
     const other = await reserve(client, { name: "other.zip", size: 20 * MiB, type: "application/zip" });
     await unchanged([email, v.email], async () => {
       // The victim's uploadId on the attacker's own reservation, then the attacker's other one.
-      expectError(await sign(client, other.id, { method: "PUT", key: other.key, uploadId: v.uploadId, partNumber: 1, contentMd5: md5("p") }), 403, "upload_id_mismatch");
-      expectError(await sign(client, other.id, { method: "PUT", key: other.key, uploadId: myUploadId, partNumber: 1, contentMd5: md5("p") }), 403, "upload_id_mismatch");
+      expectError(
+        await sign(client, other.id, { method: "PUT", key: other.key, uploadId: v.uploadId, partNumber: 1, contentMd5: md5("p") }),
+        403,
+        "upload_id_mismatch",
+      );
+      expectError(
+        await sign(client, other.id, { method: "PUT", key: other.key, uploadId: myUploadId, partNumber: 1, contentMd5: md5("p") }),
+        403,
+        "upload_id_mismatch",
+      );
     });
   });
 
@@ -159,12 +210,19 @@ describe("adversarial: what the app refuses to sign or complete", () => {
     const { client, email } = await attacker();
     const mine = await reserve(client, { name: "mine.txt", size: 5, type: "text/plain" });
     await unchanged([email, v.email], async () =>
-      expectError(await sign(client, mine.id, { method: "PUT", key: v.single.key, contentType: "text/plain", contentMd5: md5("hello") }), 403, "key_mismatch"));
+      expectError(await sign(client, mine.id, { method: "PUT", key: v.single.key, contentType: "text/plain", contentMd5: md5("hello") }), 403, "key_mismatch"),
+    );
   });
 
   it("signing another type than declared", () =>
     unchanged([v.email], async () =>
-      expectError(await sign(v.client, v.single.id, { method: "PUT", key: v.single.key, contentType: "text/html", contentMd5: md5("hello") }), 422, "invalid_input", /text\/plain/)));
+      expectError(
+        await sign(v.client, v.single.id, { method: "PUT", key: v.single.key, contentType: "text/html", contentMd5: md5("hello") }),
+        422,
+        "invalid_input",
+        /text\/plain/,
+      ),
+    ));
 
   it.each([
     ["sign", (id: string): Route => ({ method: "POST", path: `/api/uploads/${id}/sign`, body: { method: "PUT", key: "x", contentType: "text/plain" } })],
@@ -182,7 +240,8 @@ describe("adversarial: what the app refuses to sign or complete", () => {
     ["a file", "GET", "/api/files/1%27%20OR%201=1--"],
     ["a link", "DELETE", "/api/shares/..%2F..%2Fadmin"],
   ])("a malformed id for %s", (_, method, path) =>
-    unchanged([v.email], async () => expectError(await v.client.json(method, path, method === "POST" ? {} : undefined), 404, "not_found")));
+    unchanged([v.email], async () => expectError(await v.client.json(method, path, method === "POST" ? {} : undefined), 404, "not_found")),
+  );
 
   it("completing before the bytes are there", () =>
     unchanged([v.email], async () => expectError(await v.client.json("POST", `/api/uploads/${v.single.id}/complete`), 409, "not_uploaded")));
@@ -205,7 +264,9 @@ describe("adversarial: reservations", () => {
   it("over quota", async () => {
     const { client, email } = await signedInClient(APP_URL);
     await sql.query(`UPDATE "User" SET "quotaBytes" = 100 WHERE email = $1`, [email]);
-    await unchanged([email], async () => expectError(await client.json("POST", "/api/uploads", { name: "a.txt", size: 101, type: "text/plain" }), 413, "quota_exceeded"));
+    await unchanged([email], async () =>
+      expectError(await client.json("POST", "/api/uploads", { name: "a.txt", size: 101, type: "text/plain" }), 413, "quota_exceeded"),
+    );
   });
 
   // Hostile names are not refused: the server chooses the key, and the name is made safe.
@@ -233,22 +294,42 @@ describe("adversarial: requests and sessions", () => {
   });
   const attack = <T>(fn: () => Promise<T>) => unchanged([v.email], fn);
   const post = (client: ApiClient, body: string, headers: Record<string, string>) =>
-    client.request("/api/uploads", { method: "POST", headers, body }).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }) as JsonResponse);
+    client
+      .request("/api/uploads", { method: "POST", headers, body })
+      .then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }) as JsonResponse);
 
-  it("malformed JSON", () => attack(async () => expectError(await post(v.client, '{"name": "a.txt", "size": ', { "content-type": "application/json" }), 400, "invalid_json")));
+  it("malformed JSON", () =>
+    attack(async () => expectError(await post(v.client, '{"name": "a.txt", "size": ', { "content-type": "application/json" }), 400, "invalid_json")));
 
   it("a 10 MB JSON body", () =>
-    attack(async () => expectError(await post(v.client, JSON.stringify({ name: "a".repeat(10 * 1024 * 1024), size: 1, type: "text/plain" }), { "content-type": "application/json" }), 413, "body_too_large")));
+    attack(async () =>
+      expectError(
+        await post(v.client, JSON.stringify({ name: "a".repeat(10 * 1024 * 1024), size: 1, type: "text/plain" }), { "content-type": "application/json" }),
+        413,
+        "body_too_large",
+      ),
+    ));
 
   it("JSON sent with another content type (as a cross-site form could)", () =>
-    attack(async () => expectError(await post(v.client, JSON.stringify({ name: "a.txt", size: 5, type: "text/plain" }), { "content-type": "text/plain" }), 415, "unsupported_media_type")));
+    attack(async () =>
+      expectError(
+        await post(v.client, JSON.stringify({ name: "a.txt", size: 5, type: "text/plain" }), { "content-type": "text/plain" }),
+        415,
+        "unsupported_media_type",
+      ),
+    ));
 
-  it("no session", () => attack(async () => expectError(await new ApiClient(APP_URL).json("POST", "/api/uploads", { name: "a.txt", size: 5, type: "text/plain" }), 401, "unauthenticated")));
+  it("no session", () =>
+    attack(async () =>
+      expectError(await new ApiClient(APP_URL).json("POST", "/api/uploads", { name: "a.txt", size: 5, type: "text/plain" }), 401, "unauthenticated"),
+    ));
 
   it("a forged session cookie", () =>
     attack(async () => {
       const forged = new ApiClient(APP_URL);
-      const res = await forged.json("DELETE", `/api/files/${v.file.id}`, undefined, { cookie: `authjs.session-token=${Buffer.from(JSON.stringify({ sub: await userIdOf(v.email) })).toString("base64url")}` });
+      const res = await forged.json("DELETE", `/api/files/${v.file.id}`, undefined, {
+        cookie: `authjs.session-token=${Buffer.from(JSON.stringify({ sub: await userIdOf(v.email) })).toString("base64url")}`,
+      });
       expectError(res, 401, "unauthenticated");
     }));
 
@@ -261,12 +342,16 @@ describe("adversarial: requests and sessions", () => {
     }));
 
   it("a cross-origin state-changing request carrying the victim's cookie", () =>
-    attack(async () => expectError(await v.client.json("DELETE", `/api/files/${v.file.id}`, undefined, { origin: "https://evil.example" }), 403, "cross_origin")));
+    attack(async () =>
+      expectError(await v.client.json("DELETE", `/api/files/${v.file.id}`, undefined, { origin: "https://evil.example" }), 403, "cross_origin"),
+    ));
 
   it("a disabled user", async () => {
     const { client, email } = await signedInClient(APP_URL);
     await sql.query(`UPDATE "User" SET "disabledAt" = now() WHERE email = $1`, [email]);
-    await unchanged([email], async () => expectError(await client.json("POST", "/api/uploads", { name: "a.txt", size: 5, type: "text/plain" }), 401, "unauthenticated"));
+    await unchanged([email], async () =>
+      expectError(await client.json("POST", "/api/uploads", { name: "a.txt", size: 5, type: "text/plain" }), 401, "unauthenticated"),
+    );
   });
 
   it("a revoked API token", async () => {
@@ -275,7 +360,9 @@ describe("adversarial: requests and sessions", () => {
     expect((await client.json("DELETE", `/api/tokens/${created.body.token.id}`)).status).toBe(204);
     const bearer = new ApiClient(APP_URL);
     bearer.bearer = created.body.token.secret;
-    await unchanged([email], async () => expectError(await bearer.json("POST", "/api/uploads", { name: "a.txt", size: 5, type: "text/plain" }), 401, "unauthenticated"));
+    await unchanged([email], async () =>
+      expectError(await bearer.json("POST", "/api/uploads", { name: "a.txt", size: 5, type: "text/plain" }), 401, "unauthenticated"),
+    );
   });
 });
 
@@ -296,7 +383,10 @@ describe("adversarial: someone else's files, links and the admin API (IDOR)", ()
     const { client, email } = await signedInClient(APP_URL);
     const { method, path, body } = route(v);
     await unchanged([email, v.email], async () => {
-      const res = method === "GET" && path.endsWith("/download") ? await client.request(path).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() })) : await client.json(method, path, body);
+      const res =
+        method === "GET" && path.endsWith("/download")
+          ? await client.request(path).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }))
+          : await client.json(method, path, body);
       expectError(res, 404, "not_found");
     });
   });
@@ -317,7 +407,10 @@ describe("adversarial: someone else's files, links and the admin API (IDOR)", ()
     ["DELETE", "/api/admin/uploads/:upload"],
   ] as const)("%s %s as an ordinary user", async (method, template, body?: unknown) => {
     const { client, email } = await signedInClient(APP_URL);
-    const path = template.replace(":victim", await userIdOf(v.email)).replace(":file", v.file.id).replace(":upload", v.multipart.id);
+    const path = template
+      .replace(":victim", await userIdOf(v.email))
+      .replace(":file", v.file.id)
+      .replace(":upload", v.multipart.id);
     await unchanged([email, v.email], async () => expectError(await client.json(method, path, body), 403, "forbidden"));
   });
 });
@@ -328,7 +421,11 @@ describe("adversarial: share links", () => {
     const res =
       password === undefined
         ? await anonymous().request(`/s/${token}/download`)
-        : await anonymous().request(`/s/${token}/download`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password }) });
+        : await anonymous().request(`/s/${token}/download`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ password }),
+          });
     return { status: res.status, headers: res.headers, body: res.status === 302 ? null : await res.json() } as JsonResponse;
   };
   async function link(share: Record<string, unknown>) {

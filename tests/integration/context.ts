@@ -2,6 +2,7 @@
 // and the Ceph RGW behind it. A guard refuses anything that is not on this machine.
 import { S3Client } from "@aws-sdk/client-s3";
 import pg from "pg";
+
 import { createStorage } from "@/lib/server/storage";
 
 function required(name: string): string {
@@ -20,7 +21,13 @@ export const APP_URL = required("VALET_TEST_APP_URL");
 export const APP_URL_2 = required("VALET_TEST_APP_URL_2");
 const DATABASE_URL = required("DATABASE_URL");
 const S3_ENDPOINT = required("S3_ENDPOINT");
-for (const [name, url] of [["VALET_TEST_APP_URL", APP_URL], ["VALET_TEST_APP_URL_2", APP_URL_2], ["DATABASE_URL", DATABASE_URL], ["S3_ENDPOINT", S3_ENDPOINT]] as const) assertLocal(name, url);
+for (const [name, url] of [
+  ["VALET_TEST_APP_URL", APP_URL],
+  ["VALET_TEST_APP_URL_2", APP_URL_2],
+  ["DATABASE_URL", DATABASE_URL],
+  ["S3_ENDPOINT", S3_ENDPOINT],
+] as const)
+  assertLocal(name, url);
 
 /** Direct access to the test bucket with the app's credentials: to inspect, or to misbehave. */
 export const bucket = createStorage({

@@ -2,6 +2,7 @@
 // and __Host- prefixes, even when the app itself is reached over plain HTTP (behind a proxy).
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+
 import { ApiClient } from "../helpers/api-client";
 import { appInstance } from "../helpers/app-instance";
 

@@ -2,14 +2,16 @@
 // behind TCP proxies the test cuts (tests/helpers/fault-proxy.ts), and the test can kill it
 // outright (SIGKILL) and start it again. The lost-completion fault is in reconciler.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { MiB } from "@/lib/units";
 import type { SignedRequest } from "@/lib/upload-client";
+
+import { waitUntil } from "../../scripts/lib/process";
 import { signedInClient, type ApiClient, type JsonResponse } from "../helpers/api-client";
 import { appInstance, type AppInstance } from "../helpers/app-instance";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
 import { zipLike } from "../helpers/fixtures";
 import { bufferSource, complete, createMultipart, md5, reserve, sendBytes, sendParts, sign, signerApi, uploadWithSigner } from "../helpers/valet-upload";
-import { waitUntil } from "../../scripts/lib/process";
 import { sql, uploadRow } from "./context";
 
 let storageProxy: FaultProxy;
@@ -72,7 +74,10 @@ describe("faults", () => {
       // has seen the outage (its probe, or any storage call that went unanswered).
       await storageSeenAs(client, "unavailable");
       expectUnavailable(await client.json("POST", "/api/uploads", { name: "other.txt", size: 5, type: "text/plain" }), "storage_unavailable");
-      expectUnavailable(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 1, contentMd5: md5(data.subarray(0, 8 * MiB)) }), "storage_unavailable");
+      expectUnavailable(
+        await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 1, contentMd5: md5(data.subarray(0, 8 * MiB)) }),
+        "storage_unavailable",
+      );
       expectUnavailable(await complete(client, upload.id), "storage_unavailable");
       const health = await client.json("GET", "/api/health");
       expect(health.status).toBe(503);
@@ -150,11 +155,14 @@ describe("faults", () => {
     const data = zipLike(24 * MiB);
     const api = signerApi(client);
     const batches: SignedRequest[][] = [];
-    const recordingApi = { ...api, signBatch: async (...args: Parameters<typeof api.signBatch>) => {
-      const results = await api.signBatch(...args);
-      batches.push(results);
-      return results;
-    } };
+    const recordingApi = {
+      ...api,
+      signBatch: async (...args: Parameters<typeof api.signBatch>) => {
+        const results = await api.signBatch(...args);
+        batches.push(results);
+        return results;
+      },
+    };
     const { upload, file } = await uploadWithSigner({
       api: recordingApi,
       source: bufferSource(data),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { ApiClient, signedInClient } from "../helpers/api-client";
 import { complete, md5, reserve, sendBytes, sign, uploadFile } from "../helpers/valet-upload";
 import { adminClient, APP_URL, APP_URL_2, userIdOf } from "./context";
@@ -105,10 +106,14 @@ describe("rate limits (counted in PostgreSQL, shared by both app instances)", ()
     const { client } = await signedInClient(APP_URL);
     const { file } = await uploadFile(client, Buffer.from("secret"), { name: "s.txt", type: "text/plain" });
     const links = await Promise.all(
-      Array.from({ length: 3 }, async () => (await client.json("POST", `/api/files/${file.id}/shares`, { password: "long enough pw" })).body.share.url.split("/").at(-1) as string),
+      Array.from(
+        { length: 3 },
+        async () => (await client.json("POST", `/api/files/${file.id}/shares`, { password: "long enough pw" })).body.share.url.split("/").at(-1) as string,
+      ),
     );
     const guesser = new ApiClient(APP_URL);
-    const guess = (token: string) => guesser.request(`/s/${token}/download`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password: "nope" }) });
+    const guess = (token: string) =>
+      guesser.request(`/s/${token}/download`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password: "nope" }) });
     // Spread over three links, so the per-link throttle (5) never triggers first.
     for (let i = 0; i < PASSWORD_LIMIT; i++) expect((await guess(links[i % 3]!)).status).toBe(401);
     expect((await guess(links[0]!)).status).toBe(429);

@@ -1,16 +1,21 @@
-import { CreateMultipartUploadCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { randomUUID } from "node:crypto";
+import { CreateMultipartUploadCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+
 import { reconcile } from "@/lib/server/reconciler";
 import { MiB } from "@/lib/units";
+
 import { signedInClient } from "../helpers/api-client";
 import { complete, createMultipart, md5, reserve, sign } from "../helpers/valet-upload";
 import { APP_URL, auditActions, bucket, sql, uploadKey, uploadRow } from "./context";
 
 /** Makes a row look as if it was reserved long ago (and, optionally, has run out). */
 async function age(uploadId: string, { expired = false } = {}) {
-  await sql.query(`UPDATE "Upload" SET "createdAt" = now() - interval '2 minutes' ${expired ? `, "expiresAt" = now() - interval '1 minute'` : ""} WHERE id = $1`, [uploadId]);
+  await sql.query(
+    `UPDATE "Upload" SET "createdAt" = now() - interval '2 minutes' ${expired ? `, "expiresAt" = now() - interval '1 minute'` : ""} WHERE id = $1`,
+    [uploadId],
+  );
 }
 
 async function landedWithoutCompletion(body: string, declaredSize = body.length) {

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+
 import { contentDisposition } from "@/lib/content-disposition";
+
 import { ApiClient, signedInClient } from "../helpers/api-client";
 import { PNG_1X1, zipLike } from "../helpers/fixtures";
 import { uploadFile } from "../helpers/valet-upload";
@@ -9,7 +11,7 @@ import { APP_URL, sql } from "./context";
 const SHARE_URL_TTL_SECONDS = Number(process.env.SHARE_DOWNLOAD_URL_TTL_SECONDS ?? 60);
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
-async function sharedFile(share: Record<string, unknown> = {}, name = "Résumé 📄; \"v2\".txt") {
+async function sharedFile(share: Record<string, unknown> = {}, name = 'Résumé 📄; "v2".txt') {
   const { client } = await signedInClient(APP_URL);
   const data = Buffer.from(`shared bytes ${Math.random()}\n`.repeat(20));
   const { file } = await uploadFile(client, data, { name, type: "text/plain" });

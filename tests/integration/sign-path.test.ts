@@ -4,7 +4,9 @@
 // the way: the user on every request and every instance, both limits before the work, one audit
 // row per call, and pins that never change.
 import { describe, expect, it } from "vitest";
+
 import { MiB } from "@/lib/units";
+
 import { ApiClient, randomIp, signedInClient } from "../helpers/api-client";
 import { expectError, unchanged } from "../helpers/state";
 import { createMultipart, md5, reserve, sign } from "../helpers/valet-upload";
@@ -118,9 +120,11 @@ describe("sign limits are counted in PostgreSQL, per user and per address, befor
       }),
     );
     // Each user signs its own limit's worth (never over it), so only the address's count can refuse.
-    await Promise.all(users.map(async ({ client, upload, put }) => {
-      for (let i = 0; i < SIGN_LIMIT; i++) expect((await sign(client, upload.id, put)).status).toBe(200);
-    }));
+    await Promise.all(
+      users.map(async ({ client, upload, put }) => {
+        for (let i = 0; i < SIGN_LIMIT; i++) expect((await sign(client, upload.id, put)).status).toBe(200);
+      }),
+    );
     const { rows } = await sql.query(`SELECT count FROM "RateLimit" WHERE key = $1`, [`sign:ip:${ip}`]);
     expect(rows[0].count).toBe(SIGN_LIMIT_PER_IP);
 
@@ -169,7 +173,9 @@ describe("one audit row per sign call, and pins that never change", () => {
     const { upload, part } = await multipartUpload(client);
     const before = await signedCount(upload.id);
     // Each call pins part 3 to its own bytes, and part 4 (same bytes for all) with it.
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => sign(i % 2 ? twin : client, upload.id, { requests: [part(4), part(3, `contender ${i}`)] })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => sign(i % 2 ? twin : client, upload.id, { requests: [part(4), part(3, `contender ${i}`)] })),
+    );
     const winners = results.flatMap((r, i) => (r.status === 200 ? [i] : []));
     expect(winners).toHaveLength(1);
     for (const r of results) if (r.status !== 200) expectError(r, 409, "checksum_conflict", /Part 3/);

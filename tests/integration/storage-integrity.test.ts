@@ -2,16 +2,18 @@
 // objects, metadata verified, dead rows' objects cleaned. Each attack from the outside review is a
 // case here, in the adversarial style (status, error body, nothing else changed). What the
 // reconciler cleans up is in reconciler.test.ts (one file, so that runs never overlap).
+import { createHash } from "node:crypto";
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+
 import { MiB } from "@/lib/units";
+
 import { ApiClient, signedInClient } from "../helpers/api-client";
 import { PNG_1X1, zipLike } from "../helpers/fixtures";
 import { expectError, expectStorageError, unchanged } from "../helpers/state";
 import { bytes, complete, completeMultipartXml, createMultipart, download, md5, reserve, sign, uploadFile } from "../helpers/valet-upload";
-import { APP_URL, adminClient, auditActions, bucket, downloadKey, uploadKey, uploadRow } from "./context";
+import { adminClient, APP_URL, auditActions, bucket, downloadKey, uploadKey, uploadRow } from "./context";
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -43,7 +45,10 @@ describe("least-privilege keys (the bucket policy Valet wrote)", () => {
   });
 
   it("the upload key cannot read or delete, not even what it wrote; the download key cannot write", async () => {
-    const { upload } = await uploadFile((await signedInClient(APP_URL)).client, Buffer.from("written by the upload key\n"), { name: "w.txt", type: "text/plain" });
+    const { upload } = await uploadFile((await signedInClient(APP_URL)).client, Buffer.from("written by the upload key\n"), {
+      name: "w.txt",
+      type: "text/plain",
+    });
     const asUploader = await getSignedUrl(uploadKey, new GetObjectCommand({ Bucket: bucket.bucket, Key: upload.key }), { expiresIn: 60 });
     await expectStorageError(await fetch(asUploader), 403, "AccessDenied");
     const deleteAsUploader = await getSignedUrl(uploadKey, new DeleteObjectCommand({ Bucket: bucket.bucket, Key: upload.key }), { expiresIn: 60 });
@@ -64,7 +69,11 @@ describe("copy-source: someone else's object cannot be pulled into your upload",
     const filler = Buffer.alloc(victim.data.length);
     const { upload, url, headers } = await signedSingle(filler, { name: "loot.txt", type: "text/plain" }, attacker);
     await unchanged([attacker.email, victim.email], async () => {
-      await expectStorageError(await fetch(url, { method: "PUT", headers: { ...headers, "x-amz-copy-source": `/${bucket.bucket}/${victim.upload.key}` }, body: bytes(filler) }), 403, "AccessDenied");
+      await expectStorageError(
+        await fetch(url, { method: "PUT", headers: { ...headers, "x-amz-copy-source": `/${bucket.bucket}/${victim.upload.key}` }, body: bytes(filler) }),
+        403,
+        "AccessDenied",
+      );
       expectError(await complete(attacker.client, upload.id), 409, "not_uploaded");
     });
   });
@@ -75,9 +84,19 @@ describe("copy-source: someone else's object cannot be pulled into your upload",
     const data = zipLike(20 * MiB);
     const upload = await reserve(attacker.client, { name: "loot.zip", size: data.length, type: "application/zip" });
     const uploadId = await createMultipart(attacker.client, upload, "application/zip");
-    const part = await sign(attacker.client, upload.id, { method: "PUT", key: upload.key, uploadId, partNumber: 1, contentMd5: md5(data.subarray(0, 8 * MiB)) });
+    const part = await sign(attacker.client, upload.id, {
+      method: "PUT",
+      key: upload.key,
+      uploadId,
+      partNumber: 1,
+      contentMd5: md5(data.subarray(0, 8 * MiB)),
+    });
     await unchanged([attacker.email, victim.email], async () => {
-      const res = await fetch(part.body.url, { method: "PUT", headers: { ...part.body.headers, "x-amz-copy-source": `/${bucket.bucket}/${victim.upload.key}` }, body: bytes(data.subarray(0, 8 * MiB)) });
+      const res = await fetch(part.body.url, {
+        method: "PUT",
+        headers: { ...part.body.headers, "x-amz-copy-source": `/${bucket.bucket}/${victim.upload.key}` },
+        body: bytes(data.subarray(0, 8 * MiB)),
+      });
       // The upload key may not read the source: RGW refuses (403 AccessDenied, or 400 RequestTimeout
       // when it gives up on the body it no longer wants); no part is written either way.
       expect([400, 403]).toContain(res.status);
@@ -139,7 +158,12 @@ describe("write-once objects and pinned checksums", () => {
     expect((await sign(client, upload.id, part(1, data.subarray(0, 8 * MiB)))).status).toBe(200);
     await unchanged([email], async () => {
       expectError(await sign(client, upload.id, part(1, "something else")), 409, "checksum_conflict", /Part 1/);
-      expectError(await sign(client, upload.id, { requests: [part(2, data.subarray(8 * MiB, 16 * MiB)), part(1, "something else")] }), 409, "checksum_conflict", /Part 1/);
+      expectError(
+        await sign(client, upload.id, { requests: [part(2, data.subarray(8 * MiB, 16 * MiB)), part(1, "something else")] }),
+        409,
+        "checksum_conflict",
+        /Part 1/,
+      );
       expectError(await sign(client, upload.id, { requests: [part(3, "a"), part(3, "b")] }), 409, "checksum_conflict", /Part 3/);
     });
   });
@@ -153,7 +177,8 @@ describe("write-once objects and pinned checksums", () => {
     const requests = parts.map((p, i) => ({ method: "PUT", key: upload.key, uploadId, partNumber: i + 1, contentMd5: md5(p) }));
     const { results } = (await sign(client, upload.id, { requests: [...requests, { method: "POST", key: upload.key, uploadId }] })).body;
     const etags: string[] = [];
-    for (const [i, p] of parts.entries()) etags.push((await fetch(results[i].url, { method: "PUT", headers: results[i].headers, body: bytes(p) })).headers.get("etag")!);
+    for (const [i, p] of parts.entries())
+      etags.push((await fetch(results[i].url, { method: "PUT", headers: results[i].headers, body: bytes(p) })).headers.get("etag")!);
     const xml = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etags[0]}</ETag></Part><Part><PartNumber>3</PartNumber><ETag>${etags[2]}</ETag></Part><Part><PartNumber>2</PartNumber><ETag>${etags[1]}</ETag></Part></CompleteMultipartUpload>`;
     expect((await fetch(results[3].url, { method: "POST", body: xml })).status).toBe(200);
     expect((await complete(client, upload.id)).status).toBe(200);
@@ -172,7 +197,10 @@ describe("bytes changed behind the app's back are never served", () => {
     const viaShare = await new ApiClient(APP_URL).request(`/s/${token}/download`);
     expect(viaShare.status).toBe(409);
     expect(await viaShare.json()).toEqual({ error: { code: "integrity_failed", message: expect.stringMatching(/no longer the ones Valet verified/) } });
-    expect(await uploadRow(upload.id)).toMatchObject({ status: "QUARANTINED", rejectReason: expect.stringMatching(/Changed in storage after it was verified/) });
+    expect(await uploadRow(upload.id)).toMatchObject({
+      status: "QUARANTINED",
+      rejectReason: expect.stringMatching(/Changed in storage after it was verified/),
+    });
     expect(await auditActions(upload.id)).toContain("file.integrity_failed");
     await unchanged([email], async () => {
       expectError(await client.json("GET", `/api/files/${file.id}/download`), 404, "not_found");
@@ -186,7 +214,15 @@ describe("bytes changed behind the app's back are never served", () => {
   it("metadata rewritten in place (same bytes, same ETag) cannot make browsers decode: downloads force the encoding and caching", async () => {
     const { client, data, upload } = await victimFile();
     await bucket.client.send(
-      new CopyObjectCommand({ Bucket: bucket.bucket, Key: upload.key, CopySource: `${bucket.bucket}/${upload.key}`, MetadataDirective: "REPLACE", ContentType: "text/plain", ContentEncoding: "gzip", CacheControl: "public, max-age=31536000" }),
+      new CopyObjectCommand({
+        Bucket: bucket.bucket,
+        Key: upload.key,
+        CopySource: `${bucket.bucket}/${upload.key}`,
+        MetadataDirective: "REPLACE",
+        ContentType: "text/plain",
+        ContentEncoding: "gzip",
+        CacheControl: "public, max-age=31536000",
+      }),
     );
     const got = await download(client, upload.id);
     expect(got.status).toBe(200);
@@ -222,12 +258,22 @@ describe("metadata an uploader adds is verified, not trusted", () => {
     const data = zipLike(17 * MiB);
     const upload = await reserve(client, { name: "m.zip", size: data.length, type: "application/zip" });
     const created = (await sign(client, upload.id, { method: "POST", key: upload.key })).body;
-    const xml = await (await fetch(created.url, { method: "POST", headers: { ...created.headers, "x-amz-meta-evil": "1", "content-encoding": "gzip" } })).text();
+    const xml = await (
+      await fetch(created.url, { method: "POST", headers: { ...created.headers, "x-amz-meta-evil": "1", "content-encoding": "gzip" } })
+    ).text();
     const uploadId = /<UploadId>([^<]+)/.exec(xml)![1]!;
     const parts = [data.subarray(0, 8 * MiB), data.subarray(8 * MiB, 16 * MiB), data.subarray(16 * MiB)];
-    const { results } = (await sign(client, upload.id, { requests: [...parts.map((p, i) => ({ method: "PUT", key: upload.key, uploadId, partNumber: i + 1, contentMd5: md5(p) })), { method: "POST", key: upload.key, uploadId }] })).body;
+    const { results } = (
+      await sign(client, upload.id, {
+        requests: [
+          ...parts.map((p, i) => ({ method: "PUT", key: upload.key, uploadId, partNumber: i + 1, contentMd5: md5(p) })),
+          { method: "POST", key: upload.key, uploadId },
+        ],
+      })
+    ).body;
     const etags: string[] = [];
-    for (const [i, p] of parts.entries()) etags.push((await fetch(results[i].url, { method: "PUT", headers: results[i].headers, body: bytes(p) })).headers.get("etag")!);
+    for (const [i, p] of parts.entries())
+      etags.push((await fetch(results[i].url, { method: "PUT", headers: results[i].headers, body: bytes(p) })).headers.get("etag")!);
     expect((await fetch(results[3].url, { method: "POST", body: completeMultipartXml(etags) })).status).toBe(200);
     expectError(await complete(client, upload.id), 422, "upload_rejected", /Unsigned metadata.*(content-encoding|x-amz-meta-evil)/i);
     expect(await bucket.headObject(upload.key)).toBeNull();

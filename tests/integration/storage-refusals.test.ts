@@ -1,7 +1,9 @@
 // What Ceph RGW itself refuses when a signed URL is misused. These can only be proven against a
 // real S3 implementation: the dev-mode emulator checks no signatures at all.
 import { describe, expect, it } from "vitest";
+
 import { MiB } from "@/lib/units";
+
 import { signedInClient } from "../helpers/api-client";
 import { bytes, createMultipart, md5, reserve, sign } from "../helpers/valet-upload";
 import { APP_URL, bucket } from "./context";
@@ -86,7 +88,12 @@ describe("per-part checksums: Content-MD5 signed into the URL (Ceph RGW)", () =>
     const { client } = await signedInClient(APP_URL);
     const upload = await reserve(client, { name: "a.txt", size: 5, type: "text/plain" });
     const res = await sign(client, upload.id, { method: "PUT", key: upload.key, contentType: "text/plain", contentMd5: md5("hello") });
-    expect(res.body.headers).toEqual({ "content-type": "text/plain", "content-md5": md5("hello"), "x-amz-acl": "bucket-owner-full-control", "if-none-match": "*" });
+    expect(res.body.headers).toEqual({
+      "content-type": "text/plain",
+      "content-md5": md5("hello"),
+      "x-amz-acl": "bucket-owner-full-control",
+      "if-none-match": "*",
+    });
     const refused = await fetch(res.body.url, { method: "PUT", headers: res.body.headers, body: "hellp" });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain("<Code>BadDigest</Code>");
@@ -102,6 +109,9 @@ describe("per-part checksums: Content-MD5 signed into the URL (Ceph RGW)", () =>
     expect(onCreate.body.error.code).toBe("operation_not_allowed");
     const malformed = await sign(client, upload.id, { method: "POST", key: upload.key, contentMd5: "abc" });
     expect(malformed.status).toBe(422);
-    expect(malformed.body.error).toEqual({ code: "invalid_input", message: "contentMd5: contentMd5 must be the base64 MD5 digest of the bytes (24 characters)" });
+    expect(malformed.body.error).toEqual({
+      code: "invalid_input",
+      message: "contentMd5: contentMd5 must be the base64 MD5 digest of the bytes (24 characters)",
+    });
   });
 });

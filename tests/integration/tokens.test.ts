@@ -4,7 +4,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+
 import { MiB } from "@/lib/units";
+
 import { ApiClient, signedInClient } from "../helpers/api-client";
 import { zipLike } from "../helpers/fixtures";
 import { download } from "../helpers/valet-upload";

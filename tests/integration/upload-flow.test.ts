@@ -1,8 +1,10 @@
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
+
 import { contentDisposition } from "@/lib/content-disposition";
 import { MiB } from "@/lib/units";
+
 import { ApiClient, signedInClient } from "../helpers/api-client";
 import { mp4Like, PNG_1X1 } from "../helpers/fixtures";
 import { complete, createMultipart, download, md5, reserve, sendBytes, sign, uploadFile } from "../helpers/valet-upload";
@@ -164,7 +166,11 @@ describe("refusals by the app", () => {
     expectError(await sign(client, single.id, { method: "GET", key: single.key }), 403, "operation_not_allowed");
     expectError(await sign(client, single.id, { method: "DELETE", key: single.key }), 403, "operation_not_allowed");
     expectError(await sign(client, single.id, { method: "POST", key: single.key }), 403, "operation_not_allowed");
-    expectError(await sign(client, single.id, { method: "PUT", key: single.key, contentType: "text/html", contentMd5: md5("0123456789") }), 422, "invalid_input");
+    expectError(
+      await sign(client, single.id, { method: "PUT", key: single.key, contentType: "text/html", contentMd5: md5("0123456789") }),
+      422,
+      "invalid_input",
+    );
     const batch = Array.from({ length: 101 }, () => ({ method: "PUT", key: single.key }));
     expectError(await sign(client, single.id, { requests: batch }), 422, "invalid_input");
   });
@@ -172,19 +178,31 @@ describe("refusals by the app", () => {
   it("pins the multipart uploadId: unknown ids are refused, and then no other id is signed", async () => {
     const { client } = await signedInClient(APP_URL);
     const upload = await reserve(client, { name: "big.zip", size: 20 * MiB, type: "application/zip" });
-    expectError(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: "made-up-upload-id", partNumber: 1, contentMd5: md5("p") }), 403, "upload_id_mismatch");
+    expectError(
+      await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: "made-up-upload-id", partNumber: 1, contentMd5: md5("p") }),
+      403,
+      "upload_id_mismatch",
+    );
     expect((await uploadRow(upload.id))?.s3UploadId).toBeNull();
 
     // Another upload's real uploadId is refused as well: storage knows it, but not on this key.
     const other = await reserve(client, { name: "other.zip", size: 20 * MiB, type: "application/zip" });
     const otherId = await createMultipart(client, other, "application/zip");
-    expectError(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: otherId, partNumber: 1, contentMd5: md5("p") }), 403, "upload_id_mismatch");
+    expectError(
+      await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: otherId, partNumber: 1, contentMd5: md5("p") }),
+      403,
+      "upload_id_mismatch",
+    );
 
     const uploadId = await createMultipart(client, upload, "application/zip");
     expect((await sign(client, upload.id, { method: "GET", key: upload.key, uploadId })).status).toBe(200);
     expect((await uploadRow(upload.id))?.s3UploadId).toBe(uploadId);
     expectError(await sign(client, upload.id, { method: "POST", key: upload.key }), 409, "invalid_state");
-    expectError(await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: otherId, partNumber: 1, contentMd5: md5("p") }), 403, "upload_id_mismatch");
+    expectError(
+      await sign(client, upload.id, { method: "PUT", key: upload.key, uploadId: otherId, partNumber: 1, contentMd5: md5("p") }),
+      403,
+      "upload_id_mismatch",
+    );
   });
 
   it("refuses part numbers outside the upload's part count", async () => {

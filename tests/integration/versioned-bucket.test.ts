@@ -2,10 +2,12 @@
 // (a held URL or a key can add a version). Valet records the VersionId it verified and names it in
 // every download URL, so what is served is always the verified version. An app instance of this
 // file's own runs on a versioned bucket of its own.
-import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { createStorage } from "@/lib/server/storage";
+
 import { signedInClient } from "../helpers/api-client";
 import { appInstance, type AppInstance } from "../helpers/app-instance";
 import { complete, download, md5, reserve, sign } from "../helpers/valet-upload";

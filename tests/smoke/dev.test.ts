@@ -10,8 +10,10 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { MiB } from "@/lib/units";
 import { PENDING_KEY_PREFIX, UploadSigner, type FileSummary } from "@/lib/upload-client";
+
 import { freePort, waitUntil } from "../../scripts/lib/process";
 import { signedInClient } from "../helpers/api-client";
 import { zipLike } from "../helpers/fixtures";
@@ -86,7 +88,9 @@ describe("npm run dev", () => {
     const { client } = await signedInClient(base);
     const sizes = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 2_000_000, 3 * MiB, 5 * MiB, 17 * MiB, 20 * MiB];
     const files = sizes.map((size, i) => ({ name: `f${i}.zip`, data: zipLike(Math.max(size, 64)) }));
-    const uploaded = await Promise.all(files.map((f) => uploadWithSigner({ api: signerApi(client), source: bufferSource(f.data), name: f.name, type: "application/zip" })));
+    const uploaded = await Promise.all(
+      files.map((f) => uploadWithSigner({ api: signerApi(client), source: bufferSource(f.data), name: f.name, type: "application/zip" })),
+    );
     expect(uploaded.map((u) => u.file.size)).toEqual(files.map((f) => f.data.length));
     const listed = (await client.json<{ files: FileSummary[] }>("GET", "/api/files?limit=100")).body.files;
     for (const f of files) expect(listed.find((l) => l.name === f.name)?.size).toBe(f.data.length);
@@ -107,7 +111,10 @@ describe("npm run dev", () => {
     const reservation = first.reservationFor("f")!;
 
     // Paused during part 3 (its request cut off half way, which must leave no trace), then the page was reloaded: a new signer knows only the reservation id and the key.
-    const second = new UploadSigner({ file: () => ({ ...local, reservationId: reservation.id }), fileIdForKey: (key) => (key === created.key ? "f" : undefined) }, api);
+    const second = new UploadSigner(
+      { file: () => ({ ...local, reservationId: reservation.id }), fileIdForKey: (key) => (key === created.key ? "f" : undefined) },
+      api,
+    );
     const listing = await second.signRequest({ method: "GET", key: created.key, uploadId });
     const stored = [...(await (await toStorage(listing.url, { method: "GET" })).text()).matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
     expect(stored).toEqual([1, 2]);
@@ -115,7 +122,11 @@ describe("npm run dev", () => {
     const sent: number[] = [];
     for (let n = 1; n <= 5; n++) {
       if (stored.includes(n)) {
-        etags.push(`"${createHash("md5").update(data.subarray((n - 1) * 8 * MiB, n * 8 * MiB)).digest("hex")}"`);
+        etags.push(
+          `"${createHash("md5")
+            .update(data.subarray((n - 1) * 8 * MiB, n * 8 * MiB))
+            .digest("hex")}"`,
+        );
         continue;
       }
       etags.push(await sendPart(second, created.key, uploadId, n, data));
@@ -132,7 +143,10 @@ describe("npm run dev", () => {
   it("cancels a multipart upload in storage too", async () => {
     const { client } = await signedInClient(base);
     const data = zipLike(20 * MiB);
-    const signer = new UploadSigner({ file: () => ({ name: "gone.zip", size: data.length, type: "application/zip", data: fileBytes(bufferSource(data)) }) }, signerApi(client));
+    const signer = new UploadSigner(
+      { file: () => ({ name: "gone.zip", size: data.length, type: "application/zip", data: fileBytes(bufferSource(data)) }) },
+      signerApi(client),
+    );
     const created = await signer.signRequest({ method: "POST", key: `${PENDING_KEY_PREFIX}f` });
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await (await toStorage(created.url, { method: "POST", headers: created.headers })).text())![1]!;
     await sendPart(signer, created.key, uploadId, 1, data);
@@ -170,7 +184,6 @@ describe("npm run dev", () => {
     expect(output).not.toMatch(/prepared statement|bind message supplies|Something went wrong on our side/);
   });
 });
-
 
 async function toStorage(url: string, init: RequestInit): Promise<Response> {
   const res = await fetch(url, init);

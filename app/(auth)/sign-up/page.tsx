@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+
 import { AuthForm } from "@/components/auth-form";
 import { currentUser } from "@/lib/server/auth";
 import { safeNextPath } from "@/lib/validation/users";

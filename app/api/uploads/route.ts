@@ -1,4 +1,4 @@
-import { readJson, json, withUser } from "@/lib/server/route";
+import { json, readJson, withUser } from "@/lib/server/route";
 import { createUpload } from "@/lib/server/uploads";
 import { createUploadSchema } from "@/lib/validation/uploads";
 

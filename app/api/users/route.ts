@@ -1,4 +1,4 @@
-import { readJson, json, withPublic } from "@/lib/server/route";
+import { json, readJson, withPublic } from "@/lib/server/route";
 import { createUser } from "@/lib/server/users";
 import { signUpSchema } from "@/lib/validation/users";
 

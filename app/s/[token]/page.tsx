@@ -1,13 +1,14 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { notFound } from "next/navigation";
-import { Logo } from "@/components/logo";
+
 import { FilePreview } from "@/components/file-preview";
+import { Logo } from "@/components/logo";
 import { buttonClasses } from "@/components/ui/button";
 import { formatBytes, formatDate } from "@/lib/format";
-import { SHARE_GONE_MESSAGES } from "@/lib/share-policy";
 import { clientIp } from "@/lib/server/route";
 import { createSharePreviewUrl, resolveShareLink } from "@/lib/server/shares";
+import { SHARE_GONE_MESSAGES } from "@/lib/share-policy";
 
 export const metadata: Metadata = { title: "Shared file", robots: { index: false } };
 
@@ -36,9 +37,8 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
             {file.name}
           </h1>
           <p className="text-sm text-slate-600">
-            {formatBytes(Number(file.size))} · {file.contentType}
-            {" "}
-            · link expires <time dateTime={link.expiresAt.toISOString()}>{formatDate(link.expiresAt)}</time>
+            {formatBytes(Number(file.size))} · {file.contentType} · link expires{" "}
+            <time dateTime={link.expiresAt.toISOString()}>{formatDate(link.expiresAt)}</time>
           </p>
         </div>
 

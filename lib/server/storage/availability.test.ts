@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+
 import { AppError } from "@/lib/errors";
+
 import { createStorage } from ".";
 import { createStorageProbe, storageUnavailable } from "./availability";
 
@@ -33,7 +35,11 @@ describe("storage availability probe", () => {
     await settle();
     const refused = refusal(probe);
     expect(refused).toBeInstanceOf(AppError);
-    expect({ code: refused?.code, status: refused?.status, retryAfter: refused?.retryAfterSeconds }).toEqual({ code: "storage_unavailable", status: 503, retryAfter: 5 });
+    expect({ code: refused?.code, status: refused?.status, retryAfter: refused?.retryAfterSeconds }).toEqual({
+      code: "storage_unavailable",
+      status: 503,
+      retryAfter: 5,
+    });
     // Asking again costs no storage request.
     for (let i = 0; i < 100; i++) expect(refusal(probe)?.code).toBe("storage_unavailable");
     expect(calls).toHaveLength(1);
@@ -111,7 +117,13 @@ describe("storage calls report to the probe", () => {
     const seen: string[] = [];
     // Nothing listens on port 9 here: every request is refused.
     const storage = createStorage(
-      { endpoint: "http://127.0.0.1:9", region: "us-east-1", bucket: "valet", forcePathStyle: true, credentials: { accessKeyId: "AKID", secretAccessKey: "secret" } },
+      {
+        endpoint: "http://127.0.0.1:9",
+        region: "us-east-1",
+        bucket: "valet",
+        forcePathStyle: true,
+        credentials: { accessKeyId: "AKID", secretAccessKey: "secret" },
+      },
       { noteUnreachable: () => seen.push("unreachable"), noteAnswered: () => seen.push("answered") },
     );
     await expect(storage.headObject("users/u/k")).rejects.toMatchObject({ code: "storage_unavailable", status: 503 });

@@ -1,4 +1,5 @@
 import "server-only";
+
 import { AppError } from "@/lib/errors";
 
 // Is object storage reachable? Reserve and sign used to ask storage (a HeadBucket) on every call:

@@ -50,6 +50,8 @@ export function valetStatements(args: { bucket: string; prefix: string; uploadPr
 /** The bucket's policy with Valet's statements in it: others are kept, Valet's own replaced. */
 export function mergeBucketPolicy(existing: string | undefined, statements: Statement[]): BucketPolicy {
   const current = existing ? (JSON.parse(existing) as BucketPolicy) : { Version: "2012-10-17", Statement: [] };
-  const others = (Array.isArray(current.Statement) ? current.Statement : [current.Statement]).filter((s) => !STATEMENT_IDS.includes(s.Sid as (typeof STATEMENT_IDS)[number]));
+  const others = (Array.isArray(current.Statement) ? current.Statement : [current.Statement]).filter(
+    (s) => !STATEMENT_IDS.includes(s.Sid as (typeof STATEMENT_IDS)[number]),
+  );
   return { Version: current.Version ?? "2012-10-17", Statement: [...others, ...statements] };
 }

@@ -1,4 +1,5 @@
 import "server-only";
+
 import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
@@ -8,20 +9,22 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  type HeadObjectCommandOutput,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutBucketCorsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
-  type LifecycleRule,
   S3Client,
+  type HeadObjectCommandOutput,
+  type LifecycleRule,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+
 import { contentDisposition } from "@/lib/content-disposition";
 import { AppError } from "@/lib/errors";
 import type { SignOperation } from "@/lib/sign-request";
+
 import { env } from "../env";
 import { createStorageProbe, storageUnavailable, type StorageProbe } from "./availability";
 import { mergeBucketPolicy, valetStatements } from "./bucket-policy";
@@ -117,7 +120,8 @@ export function createStorage(config: StorageConfig, observer?: StorageObserver)
    */
   async function presign(operation: SignOperation, expiresIn: number, signingDate?: Date): Promise<PresignedRequest> {
     const { key } = operation;
-    const sign = (method: string, query: Record<string, string>, headers: Record<string, string> = {}) => signUpload({ method, key, query, headers, expiresIn, signingDate });
+    const sign = (method: string, query: Record<string, string>, headers: Record<string, string> = {}) =>
+      signUpload({ method, key, query, headers, expiresIn, signingDate });
     switch (operation.op) {
       case "putObject": {
         // Type, exact length and MD5 are signed: storage refuses other bytes. The ACL makes the
@@ -318,7 +322,12 @@ export function createStorage(config: StorageConfig, observer?: StorageObserver)
     } catch (error) {
       if (statusOf(error) !== 404) throw error; // 404: no policy yet
     }
-    const statements = valetStatements({ bucket: Bucket, prefix: OBJECT_PREFIX, uploadPrincipal: args.principals.upload, downloadPrincipal: args.principals.download });
+    const statements = valetStatements({
+      bucket: Bucket,
+      prefix: OBJECT_PREFIX,
+      uploadPrincipal: args.principals.upload,
+      downloadPrincipal: args.principals.download,
+    });
     await client.send(new PutBucketPolicyCommand({ Bucket, Policy: JSON.stringify(mergeBucketPolicy(existing, statements)) }));
   }
 
@@ -352,8 +361,8 @@ export type Storage = ReturnType<typeof createStorage>;
  */
 function unsignedAttributes(head: HeadObjectCommandOutput): string[] {
   const found: string[] = [];
-  const add = (name: string, value: unknown) => {
-    if (value !== undefined && value !== null && value !== "") found.push(`${name}: ${String(value)}`);
+  const add = (name: string, value: string | number | undefined) => {
+    if (value !== undefined && value !== "") found.push(`${name}: ${value}`);
   };
   add("Content-Encoding", head.ContentEncoding);
   add("Content-Disposition", head.ContentDisposition);
@@ -396,7 +405,8 @@ async function answerOrUnavailable<T>(call: () => Promise<T>, observer: StorageO
   return result;
 }
 
-const keyPair = (id: string | undefined, secret: string | undefined): Credentials | undefined => (id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined);
+const keyPair = (id: string | undefined, secret: string | undefined): Credentials | undefined =>
+  id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined;
 
 let cached: Storage | undefined;
 

@@ -1,9 +1,11 @@
 import "server-only";
+
+import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { formatUrl } from "@aws-sdk/core/util";
 import { HttpRequest } from "@smithy/core/protocols";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from "@smithy/types";
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
+
 import { storageOrigin, type StorageLocation } from "@/lib/security-headers";
 
 // SigV4 query presigning for the browser's upload operations: what getSignedUrl does without its

@@ -1,7 +1,9 @@
 import { CompleteMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { describe, expect, it } from "vitest";
+
 import { MiB } from "@/lib/units";
+
 import { createStorage } from ".";
 import { mergeBucketPolicy, valetStatements } from "./bucket-policy";
 
@@ -36,7 +38,10 @@ describe("presigned URL shape", () => {
   });
 
   it("signs each part's Content-Length and MD5 and pins uploadId and partNumber in the URL", async () => {
-    const { url, headers } = await storage.presign({ op: "uploadPart", key: KEY, uploadId: "abc", partNumber: 7, contentLength: 8 * MiB, contentMd5: MD5 }, 600);
+    const { url, headers } = await storage.presign(
+      { op: "uploadPart", key: KEY, uploadId: "abc", partNumber: 7, contentLength: 8 * MiB, contentMd5: MD5 },
+      600,
+    );
     expect(signedHeaders(url)).toEqual(["content-length", "content-md5", "host"]);
     expect(hasChecksumParam(url)).toBe(false);
     expect(headers).toEqual({ "content-md5": MD5 });
@@ -64,7 +69,9 @@ describe("presigned URL shape", () => {
 
   it("makes downloads carry the original name and type, and forces encoding and caching, with the download key", async () => {
     const url = new URL(await storage.presignDownload({ key: KEY, fileName: "Résumé 📄.pdf", contentType: "application/pdf", expiresIn: 3600 }));
-    expect(url.searchParams.get("response-content-disposition")).toBe(`attachment; filename="Resume _.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%F0%9F%93%84.pdf`);
+    expect(url.searchParams.get("response-content-disposition")).toBe(
+      `attachment; filename="Resume _.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%F0%9F%93%84.pdf`,
+    );
     expect(url.searchParams.get("response-content-type")).toBe("application/pdf");
     expect(url.searchParams.get("response-content-encoding")).toBe("identity");
     expect(url.searchParams.get("response-cache-control")).toBe("private, no-store");
@@ -88,13 +95,25 @@ describe("the direct signer agrees with the SDK's getSignedUrl", () => {
       viaSdk: (c: Client) =>
         getSignedUrl(
           c,
-          new PutObjectCommand({ Bucket: "valet", Key: KEY, ContentType: "application/pdf", ContentLength: 1234, ContentMD5: MD5, ACL: "bucket-owner-full-control", IfNoneMatch: "*" }),
+          new PutObjectCommand({
+            Bucket: "valet",
+            Key: KEY,
+            ContentType: "application/pdf",
+            ContentLength: 1234,
+            ContentMD5: MD5,
+            ACL: "bucket-owner-full-control",
+            IfNoneMatch: "*",
+          }),
           { ...options, signableHeaders: new Set(["content-type", "content-md5", "if-none-match"]), unhoistableHeaders: new Set(["x-amz-acl"]) },
         ),
     },
     {
       op: { op: "uploadPart", key: KEY, uploadId: "u/1+2", partNumber: 3, contentLength: 99, contentMd5: MD5 } as const,
-      viaSdk: (c: Client) => getSignedUrl(c, new UploadPartCommand({ Bucket: "valet", Key: KEY, UploadId: "u/1+2", PartNumber: 3, ContentLength: 99, ContentMD5: MD5 }), { ...options, signableHeaders: new Set(["content-md5"]) }),
+      viaSdk: (c: Client) =>
+        getSignedUrl(c, new UploadPartCommand({ Bucket: "valet", Key: KEY, UploadId: "u/1+2", PartNumber: 3, ContentLength: 99, ContentMD5: MD5 }), {
+          ...options,
+          signableHeaders: new Set(["content-md5"]),
+        }),
     },
     {
       op: { op: "completeMultipartUpload", key: KEY, uploadId: "u1" } as const,
@@ -104,7 +123,13 @@ describe("the direct signer agrees with the SDK's getSignedUrl", () => {
   for (const forcePathStyle of [true, false]) {
     for (const { op, viaSdk } of cases) {
       it(`${op.op}, ${forcePathStyle ? "path-style" : "virtual-hosted"}`, async () => {
-        const config = { endpoint: "https://storage.example.com:8443", region: "eu-west-1", bucket: "valet", forcePathStyle, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" } };
+        const config = {
+          endpoint: "https://storage.example.com:8443",
+          region: "eu-west-1",
+          bucket: "valet",
+          forcePathStyle,
+          credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+        };
         const ours = new URL((await createStorage(config).presign(op, 600, signingDate)).url);
         const theirs = new URL(await viaSdk(createStorage(config).client));
         expect(ours.origin).toBe(theirs.origin);
@@ -117,13 +142,32 @@ describe("the direct signer agrees with the SDK's getSignedUrl", () => {
 });
 
 describe("bucket policy", () => {
-  const statements = valetStatements({ bucket: "valet", prefix: "users/", uploadPrincipal: "arn:aws:iam:::user/up", downloadPrincipal: "arn:aws:iam:::user/down" });
+  const statements = valetStatements({
+    bucket: "valet",
+    prefix: "users/",
+    uploadPrincipal: "arn:aws:iam:::user/up",
+    downloadPrincipal: "arn:aws:iam:::user/down",
+  });
 
   it("lets the upload key only write under the prefix, never read, and the download key only read", () => {
     expect(statements).toEqual([
-      expect.objectContaining({ Effect: "Allow", Principal: { AWS: ["arn:aws:iam:::user/up"] }, Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: ["arn:aws:s3:::valet/users/*"] }),
-      expect.objectContaining({ Effect: "Deny", Principal: { AWS: ["arn:aws:iam:::user/up"] }, Action: expect.arrayContaining(["s3:GetObject", "s3:DeleteObject"]) }),
-      expect.objectContaining({ Effect: "Allow", Principal: { AWS: ["arn:aws:iam:::user/down"] }, Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: ["arn:aws:s3:::valet/users/*"] }),
+      expect.objectContaining({
+        Effect: "Allow",
+        Principal: { AWS: ["arn:aws:iam:::user/up"] },
+        Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        Resource: ["arn:aws:s3:::valet/users/*"],
+      }),
+      expect.objectContaining({
+        Effect: "Deny",
+        Principal: { AWS: ["arn:aws:iam:::user/up"] },
+        Action: expect.arrayContaining(["s3:GetObject", "s3:DeleteObject"]),
+      }),
+      expect.objectContaining({
+        Effect: "Allow",
+        Principal: { AWS: ["arn:aws:iam:::user/down"] },
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: ["arn:aws:s3:::valet/users/*"],
+      }),
     ]);
   });
 

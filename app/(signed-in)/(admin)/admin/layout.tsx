@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+
 import { requireAdmin } from "@/lib/server/session";
 
 // The console's frame. Not a guard: each page below calls requireAdmin() itself, and the data

@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
+
 import { AdminUploadActions } from "@/components/admin-upload-actions";
 import { Alert } from "@/components/ui/alert";
 import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
-import { Table } from "@/components/ui/table";
-import { StatusBadge } from "@/components/ui/status-badge";
 import { NextPageLink } from "@/components/ui/next-page-link";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { Table } from "@/components/ui/table";
 import { formatBytes, formatDate } from "@/lib/format";
 import { listingOrProblem } from "@/lib/server/admin-listing";
 import { lastReconcileRun } from "@/lib/server/reconciler";

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+
 import { FileTable } from "@/components/file-table";
 import { Uploader } from "@/components/uploader";
 import { listFiles } from "@/lib/server/files";

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+
 import { ApiTokens } from "@/components/api-tokens";
 import { listApiTokens } from "@/lib/server/api-tokens";
 import { env } from "@/lib/server/env";
@@ -15,7 +16,8 @@ export default async function SettingsPage() {
           API tokens
         </h1>
         <p className="text-sm text-slate-600">
-          Personal tokens let scripts call the API as you: <code className="text-xs">Authorization: Bearer &lt;token&gt;</code>. Only a hash is kept; revoking one stops it at once.
+          Personal tokens let scripts call the API as you: <code className="text-xs">Authorization: Bearer &lt;token&gt;</code>. Only a hash is kept; revoking
+          one stops it at once.
         </p>
       </div>
       <ApiTokens initialTokens={await listApiTokens(user)} appUrl={env().APP_ORIGIN} isAdmin={user.role === "ADMIN"} />

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+
 import { SetupForm } from "@/components/setup-form";
 import { requireUser } from "@/lib/server/session";
 import { hasAdmin } from "@/lib/server/setup";
@@ -31,7 +32,8 @@ export default async function SetupPage({ searchParams }: { searchParams: Promis
           Become this Valet&apos;s administrator
         </h1>
         <p className="text-sm text-slate-600">
-          Valet has no administrator yet. The server printed a one-time setup token in its log when it started. Whoever presents it first becomes the administrator, as
+          Valet has no administrator yet. The server printed a one-time setup token in its log when it started. Whoever presents it first becomes the
+          administrator, as
           <span className="font-medium"> {user.email}</span>.
         </p>
       </div>

@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
+
 import { Alert } from "@/components/ui/alert";
 import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
-import { Table } from "@/components/ui/table";
 import { NextPageLink } from "@/components/ui/next-page-link";
+import { Table } from "@/components/ui/table";
 import { formatDate } from "@/lib/format";
 import { listingOrProblem } from "@/lib/server/admin-listing";
 import { listAudit } from "@/lib/server/audit";

@@ -1,9 +1,10 @@
 import type { Metadata } from "next";
+
 import { AdminUserRow } from "@/components/admin-user-row";
 import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
-import { Table } from "@/components/ui/table";
 import { NextPageLink } from "@/components/ui/next-page-link";
+import { Table } from "@/components/ui/table";
 import { listingOrProblem } from "@/lib/server/admin-listing";
 import { requireAdmin } from "@/lib/server/session";
 import { listUsers } from "@/lib/server/users";
@@ -26,7 +27,13 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
         <label htmlFor="user-q" className="sr-only">
           Search users
         </label>
-        <input id="user-q" name="q" defaultValue={fields.q ?? ""} placeholder="Email or name" className="block w-full rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300" />
+        <input
+          id="user-q"
+          name="q"
+          defaultValue={fields.q ?? ""}
+          placeholder="Email or name"
+          className="block w-full rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300"
+        />
         <button type="submit" className={buttonClasses("primary")}>
           Search
         </button>

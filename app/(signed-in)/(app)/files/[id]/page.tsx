@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+
 import { FilePreview } from "@/components/file-preview";
 import { ShareLinks } from "@/components/share-links";
 import { buttonClasses } from "@/components/ui/button";

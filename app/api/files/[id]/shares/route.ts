@@ -1,4 +1,4 @@
-import { readJson, json, withUser } from "@/lib/server/route";
+import { json, readJson, withUser } from "@/lib/server/route";
 import { createShareLink, listShareLinks } from "@/lib/server/shares";
 import { createShareSchema } from "@/lib/validation/shares";
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { readJson, json, withCaller } from "@/lib/server/route";
+
+import { json, readJson, withCaller } from "@/lib/server/route";
 import { signUploadRequests } from "@/lib/server/uploads";
 import { parseSignBody } from "@/lib/validation/uploads";
 
