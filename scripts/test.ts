@@ -9,7 +9,7 @@
 //   6. `npm run bench -- --quick`, so the benchmarks keep working (its figures are not judged here)
 // Everything it starts it stops by PID, also on Ctrl-C or failure.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
@@ -93,6 +93,7 @@ async function main(): Promise<number> {
     const secondPort = await freePort();
     await startApp(appEnv, secondPort);
     const testEnv = { ...appEnv, VALET_TEST_APP_URL: appUrl, VALET_TEST_APP_URL_2: `http://localhost:${secondPort}` };
+    if (process.env.VALET_TEST_SERVE) return serve(process.env.VALET_TEST_SERVE, { ...testEnv, CHROMIUM_PATH: ensureChromium() });
     await stage("integration", () => run(BIN("vitest"), ["run", "--project", "integration"], { cwd: ROOT, env: testEnv }));
     await stage("e2e", async () => run(BIN("playwright"), ["test"], { cwd: ROOT, env: { ...testEnv, CHROMIUM_PATH: ensureChromium() } }));
   }
@@ -104,6 +105,19 @@ async function main(): Promise<number> {
     run("npm", ["run", "bench", "--", "--quick", ...reuseBuild], { cwd: ROOT, env: { ...baseEnv, CHROMIUM_PATH: ensureChromium() } }),
   );
   return summary(started);
+}
+
+/**
+ * VALET_TEST_SERVE=<file>: start the services and the two app instances, write their environment
+ * to <file> as `export` lines, and keep them up until Ctrl-C. For running one test file at a time:
+ * `source <file> && npx vitest run tests/integration/x.test.ts` or `npx playwright test e2e/x.spec.ts`.
+ */
+async function serve(file: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+  const names = Object.keys(env).filter((name) => /^(VALET_TEST_|DATABASE_URL$|S3_|AUTH_|APP_URL$|CHROMIUM_PATH$|RATE_LIMIT_|SHARE_)/.test(name));
+  await writeFile(file, names.map((name) => `export ${name}=${quote(env[name] ?? "")}\n`).join(""));
+  console.log(`\nServices are up; their environment is in ${file}. Ctrl-C stops them.`);
+  return new Promise(() => setInterval(() => undefined, 60_000));
 }
 
 function summary(started: number): number {
