@@ -8,6 +8,7 @@ import { assertAdmin, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
+import { logger } from "./log";
 import { OBJECT_PREFIX, statusOf, storage } from "./storage";
 import { settleUpload } from "./uploads";
 
@@ -104,7 +105,10 @@ async function guarded(report: ReconcileReport, what: string, step: () => Promis
   } catch (error) {
     report.errors += 1;
     const status = statusOf(error);
-    console.error(`reconciler: ${what} failed, skipped: ${status ? `storage answered ${status} ` : ""}${(error as Error).message}`);
+    logger().error(
+      { err: error, storageStatus: status },
+      `reconciler: ${what} failed, skipped: ${status ? `storage answered ${status} ` : ""}${(error as Error).message}`,
+    );
   }
 }
 

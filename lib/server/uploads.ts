@@ -19,6 +19,7 @@ import { db, isUniqueViolation, queryRows } from "./db";
 import { env } from "./env";
 import { toFileDto, type FileDto } from "./files";
 import { expectedEtag, normalizeEtag } from "./integrity";
+import { logger } from "./log";
 import { assertRoomFor } from "./quota";
 import { enforceRateLimit, rateLimitCount, type RateLimitColumns } from "./rate-limit";
 import { assertStorageAvailable, storage, type PresignedRequest, type StoredObject } from "./storage";
@@ -287,7 +288,7 @@ const checksumConflict = (partNumber: number) =>
 async function pinMultipartUploadId(upload: Upload, s3UploadId: string): Promise<Upload> {
   const exists = await storage().multipartUploadExists(upload.key, s3UploadId);
   if (exists === false) throw new AppError("upload_id_mismatch", "Storage has no multipart upload with this uploadId for this file.");
-  if (exists === null) console.warn(`Storage cannot list multipart parts; pinned uploadId for upload ${upload.id} unverified.`);
+  if (exists === null) logger().warn({ uploadId: upload.id }, `Storage cannot list multipart parts; pinned uploadId for upload ${upload.id} unverified.`);
   // Conditional: two racing first requests cannot pin two different ids.
   await db().upload.updateMany({ where: { id: upload.id, s3UploadId: null }, data: { s3UploadId } });
   const fresh = await db().upload.findUniqueOrThrow({ where: { id: upload.id } });
