@@ -92,6 +92,8 @@ const envSchema = z
     CORS_ALLOWED_ORIGINS: list.optional(),
     // The least severe log line written (JSON on stdout; see log.ts).
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // Bearer token for GET /api/metrics; unset, the endpoint answers 404 (metrics are off).
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional(),
   })
   .refine((e) => e.ADMIN_EMAILS === undefined, {
     message:
