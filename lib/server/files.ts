@@ -10,6 +10,7 @@ import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
 import { normalizeEtag } from "./integrity";
+import { metrics } from "./metrics";
 import { storage } from "./storage";
 
 // A file is an upload that storage confirmed: status READY.
@@ -145,5 +146,6 @@ export async function createDownloadUrl(args: { user: Actor; fileId: string; inl
     { action: "file.download_signed", actorUserId: args.user.id, uploadId: file.id, key: file.key, detail: { expiresAt, inline } },
     args.meta,
   );
+  metrics().keysIssued.inc({ operation: inline ? "preview" : "download" });
   return url;
 }
