@@ -35,7 +35,7 @@ export function AdminUploadActions({ id, name, status, liveShareLinks }: { id: s
   if (pending) {
     return (
       <div className="flex flex-wrap items-center justify-end gap-2">
-        <span className="text-xs text-slate-700">{pending.confirm}</span>
+        <span className="text-xs text-slate-700 dark:text-slate-300">{pending.confirm}</span>
         <Button variant="danger" onClick={() => void run(pending)} aria-label={`Confirm ${pending.label.toLowerCase()} ${name}`}>
           {pending.label}
         </Button>
@@ -53,7 +53,7 @@ export function AdminUploadActions({ id, name, status, liveShareLinks }: { id: s
         </Button>
       ))}
       {error ? (
-        <span role="alert" className="text-xs text-red-700">
+        <span role="alert" className="text-xs text-red-700 dark:text-red-300">
           {error}
         </span>
       ) : null}

@@ -4,8 +4,10 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/button";
-import { formatBytes, formatDate } from "@/lib/format";
+import { formatBytes } from "@/lib/format";
 import { GiB } from "@/lib/units";
+
+import { LocalTime } from "./ui/local-time";
 
 export interface AdminUser {
   id: string;
@@ -53,9 +55,9 @@ export function AdminUserRow({ user, isSelf }: { user: AdminUser; isSelf: boolea
     <tr data-testid="admin-user-row">
       <td className="px-3 py-2">
         <p className="font-medium">{user.email}</p>
-        <p className="text-xs text-slate-500">
+        <p className="text-xs text-slate-500 dark:text-slate-400">
           {user.name ?? "—"} · {user.role.toLowerCase()}
-          {user.disabled ? <span className="ml-1 font-medium text-red-700">· disabled</span> : null}
+          {user.disabled ? <span className="ml-1 font-medium text-red-700 dark:text-red-300">· disabled</span> : null}
         </p>
       </td>
       <td className="px-3 py-2">
@@ -63,12 +65,12 @@ export function AdminUserRow({ user, isSelf }: { user: AdminUser; isSelf: boolea
           {formatBytes(user.bytes)} in {user.files} file(s)
         </p>
         {user.pendingFiles > 0 ? (
-          <p className="text-xs text-slate-500">
+          <p className="text-xs text-slate-500 dark:text-slate-400">
             + {formatBytes(user.pendingBytes)} reserved by {user.pendingFiles} upload(s)
           </p>
         ) : null}
         <div
-          className="mt-1 h-1.5 w-32 rounded-full bg-slate-100"
+          className="mt-1 h-1.5 w-32 rounded-full bg-slate-100 dark:bg-slate-800"
           role="meter"
           aria-valuenow={usedShare}
           aria-valuemin={0}
@@ -88,7 +90,7 @@ export function AdminUserRow({ user, isSelf }: { user: AdminUser; isSelf: boolea
               step="any"
               defaultValue={user.quotaBytes / GiB}
               aria-label="Quota in GiB"
-              className="w-20 rounded-md px-2 py-1 ring-1 ring-slate-300"
+              className="w-20 rounded-md px-2 py-1 ring-1 ring-slate-300 dark:ring-slate-600"
             />
             <span className="text-xs">GiB</span>
             <input
@@ -98,7 +100,7 @@ export function AdminUserRow({ user, isSelf }: { user: AdminUser; isSelf: boolea
               step={1}
               defaultValue={user.quotaFiles}
               aria-label="Quota in files"
-              className="w-20 rounded-md px-2 py-1 ring-1 ring-slate-300"
+              className="w-20 rounded-md px-2 py-1 ring-1 ring-slate-300 dark:ring-slate-600"
             />
             <span className="text-xs">files</span>
             <Button type="submit" variant="secondary">
@@ -116,7 +118,7 @@ export function AdminUserRow({ user, isSelf }: { user: AdminUser; isSelf: boolea
           </button>
         )}
       </td>
-      <td className="px-3 py-2 whitespace-nowrap">{user.lastActiveAt ? formatDate(user.lastActiveAt) : "never"}</td>
+      <td className="px-3 py-2 whitespace-nowrap">{user.lastActiveAt ? <LocalTime value={user.lastActiveAt} /> : "never"}</td>
       <td className="px-3 py-2">
         <div className="flex flex-wrap justify-end gap-2">
           {!isSelf ? (
@@ -133,11 +135,11 @@ export function AdminUserRow({ user, isSelf }: { user: AdminUser; isSelf: boolea
               </Button>
             </>
           ) : (
-            <span className="text-xs text-slate-500">you</span>
+            <span className="text-xs text-slate-500 dark:text-slate-400">you</span>
           )}
         </div>
         {error ? (
-          <p role="alert" className="mt-1 text-xs text-red-700">
+          <p role="alert" className="mt-1 text-xs text-red-700 dark:text-red-300">
             {error}
           </p>
         ) : null}

@@ -10,9 +10,9 @@ export function AppHeader({ user }: { user: Actor }) {
     "use server";
     await signOut({ redirectTo: "/sign-in" });
   }
-  const link = "rounded-md px-2 py-1 text-sm font-medium text-slate-700 hover:bg-slate-100";
+  const link = "rounded-md px-2 py-1 text-sm font-medium text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800";
   return (
-    <header className="border-b border-slate-200 bg-white">
+    <header className="border-b border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
         <div className="flex items-center gap-4">
           <Link href="/files" aria-label="Valet home">
@@ -34,7 +34,7 @@ export function AppHeader({ user }: { user: Actor }) {
         </div>
         <div className="flex items-center gap-3">
           <UploadActivity />
-          <span className="hidden text-sm text-slate-600 md:inline" data-testid="current-user">
+          <span className="hidden text-sm text-slate-600 md:inline dark:text-slate-400" data-testid="current-user">
             {user.name ? `${user.name} · ` : ""}
             {user.email}
           </span>

@@ -18,7 +18,7 @@ type Mode = "sign-in" | "sign-up";
  */
 export function AuthForm({ mode, next = "/files", initialError = null }: { mode: Mode; next?: string; initialError?: string | null }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(initialError);
+  const [error, setError] = useState<{ code?: string; message: string } | null>(initialError === null ? null : { message: initialError });
   const [isBusy, setIsBusy] = useState(false);
   const isSignUp = mode === "sign-up";
 
@@ -34,9 +34,9 @@ export function AuthForm({ mode, next = "/files", initialError = null }: { mode:
         body: JSON.stringify(fields),
         credentials: "same-origin",
       });
-      const data = (await res.json().catch(() => null)) as { redirectTo?: string; error?: { message: string } } | null;
+      const data = (await res.json().catch(() => null)) as { redirectTo?: string; error?: { code: string; message: string } } | null;
       if (!res.ok) {
-        setError(data?.error?.message ?? "Something went wrong. Try again.");
+        setError(data?.error ?? { message: "Something went wrong. Try again." });
         setIsBusy(false);
         return;
       }
@@ -44,7 +44,7 @@ export function AuthForm({ mode, next = "/files", initialError = null }: { mode:
       router.replace(data?.redirectTo ?? next);
       router.refresh();
     } catch {
-      setError("Could not reach Valet. Check your connection and try again.");
+      setError({ message: "Could not reach Valet. Check your connection and try again." });
       setIsBusy(false);
     }
   }
@@ -53,7 +53,17 @@ export function AuthForm({ mode, next = "/files", initialError = null }: { mode:
     <form method="post" action={isSignUp ? "/api/sign-up" : "/api/sign-in"} onSubmit={(event) => void onSubmit(event)} className="space-y-4">
       <h1 className="text-lg font-semibold">{isSignUp ? "Create your account" : "Sign in"}</h1>
       <input type="hidden" name="next" value={next} />
-      {error ? <Alert>{error}</Alert> : null}
+      {error?.code === "email_taken" ? (
+        <Alert>
+          {error.message.replace(/\s*Sign in instead\.?$/, "")}{" "}
+          <Link className="font-medium underline" href={withNext("/sign-in", next)}>
+            Sign in instead
+          </Link>
+          .
+        </Alert>
+      ) : error ? (
+        <Alert>{error.message}</Alert>
+      ) : null}
       {isSignUp ? <Field id="name" name="name" label="Name (optional)" autoComplete="name" maxLength={100} /> : null}
       <Field id="email" name="email" type="email" label="Email" autoComplete="email" required />
       <Field
@@ -69,9 +79,12 @@ export function AuthForm({ mode, next = "/files", initialError = null }: { mode:
       <Button type="submit" className="w-full" disabled={isBusy}>
         {isBusy ? "Please wait…" : isSignUp ? "Create account" : "Sign in"}
       </Button>
-      <p className="text-center text-sm text-slate-600">
+      <p className="text-center text-sm text-slate-600 dark:text-slate-400">
         {isSignUp ? "Already have an account? " : "New to Valet? "}
-        <Link className="font-medium text-indigo-600 hover:text-indigo-500" href={withNext(isSignUp ? "/sign-in" : "/sign-up", next)}>
+        <Link
+          className="font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400 dark:hover:text-indigo-300"
+          href={withNext(isSignUp ? "/sign-in" : "/sign-up", next)}
+        >
           {isSignUp ? "Sign in" : "Create an account"}
         </Link>
       </p>

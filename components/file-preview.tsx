@@ -3,7 +3,7 @@ import { previewKind } from "@/lib/share-policy";
 /** Inline view of a file that is safe to render (never SVG or HTML); nothing for other types. */
 export function FilePreview({ url, type, name }: { url: string; type: string; name: string }) {
   const kind = previewKind(type);
-  const frame = "w-full overflow-hidden rounded-lg border border-slate-200 bg-slate-50";
+  const frame = "w-full overflow-hidden rounded-lg border border-slate-200 bg-slate-50 dark:border-slate-700 dark:bg-slate-950";
   switch (kind) {
     case "image":
       // eslint-disable-next-line @next/next/no-img-element -- a presigned storage URL, not an optimisable asset

@@ -192,13 +192,14 @@ export function FileTable({ files }: { files: FileListItem[] }) {
         ))}
       </Table>
       <ConfirmDialog
-        isOpen={isDialogOpen}
+        open={isDialogOpen}
         title={`Delete ${countOf(selected.length, "file", "files")}?`}
         confirmLabel={`Delete ${countOf(selected.length, "file", "files")}`}
+        cancelLabel="Cancel"
         busyLabel="Deleting…"
         isBusy={isBulkBusy}
         onConfirm={() => void removeSelected()}
-        onClose={() => setIsDialogOpen(false)}
+        onCancel={() => setIsDialogOpen(false)}
       >
         <p>They are deleted for good, and their share links stop working.</p>
         <ul className="list-disc pl-5">

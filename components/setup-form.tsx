@@ -31,7 +31,10 @@ export function SetupForm({ initialToken }: { initialToken: string }) {
   }
 
   return (
-    <form onSubmit={(event) => void onSubmit(event)} className="space-y-4 rounded-xl border border-slate-200 bg-white p-4">
+    <form
+      onSubmit={(event) => void onSubmit(event)}
+      className="space-y-4 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-700 dark:bg-slate-900"
+    >
       {error ? <Alert>{error}</Alert> : null}
       <Field
         id="token"

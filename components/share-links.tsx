@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -11,15 +11,17 @@ import { DAY_SECONDS, DEFAULT_SHARE_TTL_SECONDS, HOUR_SECONDS, SHARE_EXPIRY_PRES
 import { ApiError, valetApi, type ShareSummary } from "@/lib/upload-client";
 import { MIN_SHARE_PASSWORD_CHARS } from "@/lib/validation/shares";
 
+import { LocalTime } from "./ui/local-time";
+
 const STATUS_STYLES: Record<ShareSummary["status"], string> = {
-  active: "bg-emerald-50 text-emerald-700 ring-emerald-200",
-  expired: "bg-slate-100 text-slate-700 ring-slate-200",
-  used_up: "bg-amber-50 text-amber-800 ring-amber-200",
-  revoked: "bg-red-50 text-red-700 ring-red-200",
+  active: "bg-emerald-50 text-emerald-700 ring-emerald-200 dark:bg-emerald-950/40 dark:text-emerald-300 dark:ring-emerald-800",
+  expired: "bg-slate-100 text-slate-700 ring-slate-200 dark:bg-slate-800 dark:text-slate-300 dark:ring-slate-700",
+  used_up: "bg-amber-50 text-amber-800 ring-amber-200 dark:bg-amber-950/40 dark:text-amber-200 dark:ring-amber-800",
+  revoked: "bg-red-50 text-red-700 ring-red-200 dark:bg-red-950/40 dark:text-red-300 dark:ring-red-800",
 };
 
 const inputClasses =
-  "block w-full rounded-md border-0 px-3 py-2 text-sm shadow-xs ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-indigo-600";
+  "block w-full rounded-md border-0 px-3 py-2 text-sm shadow-xs ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-indigo-600 dark:ring-slate-600 dark:focus:ring-indigo-500";
 
 export function ShareLinks({
   fileId,
@@ -38,6 +40,12 @@ export function ShareLinks({
   const [isCopied, setIsCopied] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [isBusy, setIsBusy] = useState(false);
+  /** Which link "Create another" copied its settings from. */
+  const [copiedFrom, setCopiedFrom] = useState<ShareSummary | null>(null);
+  const [customAmount, setCustomAmount] = useState(2);
+  const [customUnit, setCustomUnit] = useState<"hours" | "days">("days");
+  const maxDownloadsInput = useRef<HTMLInputElement>(null);
+  const passwordInput = useRef<HTMLInputElement>(null);
 
   async function refresh() {
     setShares(await valetApi.listShares(fileId));
@@ -64,6 +72,7 @@ export function ShareLinks({
       });
       setCreated({ url: share.url, expiresAt: share.expiresAt });
       setIsCopied(false);
+      setCopiedFrom(null);
       formElement.reset();
       setExpiry(String(DEFAULT_SHARE_TTL_SECONDS));
       await refresh();
@@ -91,6 +100,26 @@ export function ShareLinks({
     );
   }
 
+  /**
+   * A lost link cannot be shown again (Valet keeps only its hash): make a new one like it. The form
+   * takes the old link's lifetime and download limit; a password has to be typed again.
+   */
+  function createAnother(share: ShareSummary) {
+    const lifetime = Math.round((Date.parse(share.expiresAt) - Date.parse(share.createdAt)) / 1000);
+    const preset = SHARE_EXPIRY_PRESETS.find((p) => p.seconds === lifetime);
+    if (preset) setExpiry(String(preset.seconds));
+    else {
+      setExpiry("custom");
+      const isWholeDays = lifetime % DAY_SECONDS === 0;
+      setCustomUnit(isWholeDays ? "days" : "hours");
+      setCustomAmount(Math.max(1, Math.round(lifetime / (isWholeDays ? DAY_SECONDS : HOUR_SECONDS))));
+    }
+    if (maxDownloadsInput.current) maxDownloadsInput.current.value = share.maxDownloads === null ? "" : String(share.maxDownloads);
+    setCopiedFrom(share);
+    setCreated(null);
+    (share.hasPassword ? passwordInput.current : maxDownloadsInput.current)?.focus();
+  }
+
   const maxDays = Math.floor(maxTtlSeconds / DAY_SECONDS);
 
   return (
@@ -100,16 +129,16 @@ export function ShareLinks({
       </h2>
       <form
         onSubmit={(event) => void onCreate(event)}
-        className="space-y-4 rounded-xl border border-slate-200 bg-white p-4"
+        className="space-y-4 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-700 dark:bg-slate-900"
         aria-label={`Create a share link for ${fileName}`}
       >
         <fieldset className="space-y-2">
-          <legend className="text-sm font-medium text-slate-800">Link expires after</legend>
+          <legend className="text-sm font-medium text-slate-800 dark:text-slate-200">Link expires after</legend>
           <div className="flex flex-wrap gap-2">
             {[...SHARE_EXPIRY_PRESETS.map((p) => ({ label: p.label, value: String(p.seconds) })), { label: "Custom", value: "custom" }].map((option) => (
               <label
                 key={option.value}
-                className="inline-flex cursor-pointer items-center gap-2 rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300 has-checked:bg-indigo-50 has-checked:ring-indigo-500"
+                className="inline-flex cursor-pointer items-center gap-2 rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300 has-checked:bg-indigo-50 has-checked:ring-indigo-500 dark:ring-slate-600 dark:has-checked:bg-indigo-950/40 dark:has-checked:ring-indigo-400"
               >
                 <input
                   type="radio"
@@ -128,30 +157,56 @@ export function ShareLinks({
               <label htmlFor="customAmount" className="sr-only">
                 Custom expiry
               </label>
-              <input id="customAmount" name="customAmount" type="number" min={1} step={1} required defaultValue={2} className={inputClasses} />
+              <input
+                id="customAmount"
+                name="customAmount"
+                type="number"
+                min={1}
+                step={1}
+                required
+                value={customAmount}
+                onChange={(e) => setCustomAmount(Number(e.currentTarget.value))}
+                className={inputClasses}
+              />
               <label htmlFor="customUnit" className="sr-only">
                 Unit
               </label>
-              <select id="customUnit" name="customUnit" className={inputClasses} defaultValue="days">
+              <select
+                id="customUnit"
+                name="customUnit"
+                className={inputClasses}
+                value={customUnit}
+                onChange={(e) => setCustomUnit(e.currentTarget.value === "hours" ? "hours" : "days")}
+              >
                 <option value="hours">hours</option>
                 <option value="days">days</option>
               </select>
             </div>
           ) : null}
-          <p className="text-xs text-slate-500">At most {maxDays} days.</p>
+          <p className="text-xs text-slate-500 dark:text-slate-400">At most {maxDays} days.</p>
         </fieldset>
         <div className="grid gap-4 sm:grid-cols-2">
           <div className="space-y-1">
-            <label htmlFor="maxDownloads" className="block text-sm font-medium text-slate-800">
+            <label htmlFor="maxDownloads" className="block text-sm font-medium text-slate-800 dark:text-slate-200">
               Maximum downloads (optional)
             </label>
-            <input id="maxDownloads" name="maxDownloads" type="number" min={1} step={1} placeholder="Unlimited" className={inputClasses} />
+            <input
+              ref={maxDownloadsInput}
+              id="maxDownloads"
+              name="maxDownloads"
+              type="number"
+              min={1}
+              step={1}
+              placeholder="Unlimited"
+              className={inputClasses}
+            />
           </div>
           <div className="space-y-1">
-            <label htmlFor="sharePassword" className="block text-sm font-medium text-slate-800">
+            <label htmlFor="sharePassword" className="block text-sm font-medium text-slate-800 dark:text-slate-200">
               Password (optional)
             </label>
             <input
+              ref={passwordInput}
               id="sharePassword"
               name="password"
               type="password"
@@ -160,11 +215,18 @@ export function ShareLinks({
               aria-describedby="sharePasswordHint"
               className={inputClasses}
             />
-            <p id="sharePasswordHint" className="text-xs text-slate-500">
+            <p id="sharePasswordHint" className="text-xs text-slate-500 dark:text-slate-400">
               At least {MIN_SHARE_PASSWORD_CHARS} characters. Leave empty for a link without one.
             </p>
           </div>
         </div>
+        {copiedFrom ? (
+          <p role="status" className="text-sm text-slate-700 dark:text-slate-300">
+            Settings copied from the link created <LocalTime value={copiedFrom.createdAt} />
+            {copiedFrom.hasPassword ? ": it had a password, so type one again (Valet cannot read the old one)." : "."} Revoke the lost link if someone else may
+            have it.
+          </p>
+        ) : null}
         {error ? <Alert>{error}</Alert> : null}
         <Button type="submit" disabled={isBusy}>
           {isBusy ? "Creating…" : "Create link"}
@@ -172,15 +234,22 @@ export function ShareLinks({
       </form>
 
       {created ? (
-        <div className="space-y-2 rounded-xl border border-indigo-200 bg-indigo-50 p-4" role="status">
-          <p className="text-sm text-indigo-900">
-            Anyone with this link can download the file until {formatDate(created.expiresAt)}. It is shown only once: copy it now.
+        <div className="space-y-2 rounded-xl border border-indigo-200 bg-indigo-50 p-4 dark:border-indigo-800 dark:bg-indigo-950/40" role="status">
+          <p className="text-sm text-indigo-900 dark:text-indigo-100">
+            Anyone with this link can download the file until <LocalTime value={created.expiresAt} />. It is shown only once: Valet keeps only a fingerprint of
+            it, so it cannot show it again. Copy it now; if it is lost, use “Create another” in the list below.
           </p>
           <div className="flex gap-2">
             <label htmlFor="created-link" className="sr-only">
               New share link
             </label>
-            <input id="created-link" readOnly value={created.url} className={`${inputClasses} bg-white font-mono`} onFocus={(e) => e.currentTarget.select()} />
+            <input
+              id="created-link"
+              readOnly
+              value={created.url}
+              className={`${inputClasses} bg-white font-mono dark:bg-slate-900`}
+              onFocus={(e) => e.currentTarget.select()}
+            />
             <Button variant="secondary" onClick={() => void copy(created.url)}>
               {isCopied ? "Copied" : "Copy"}
             </Button>
@@ -189,15 +258,19 @@ export function ShareLinks({
       ) : null}
 
       {shares.length === 0 ? (
-        <p className="text-sm text-slate-600" data-testid="shares-empty">
+        <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="shares-empty">
           No links yet. Create one above to let someone without an account download this file.
         </p>
       ) : (
         <Table caption={`Share links for ${fileName}`} headers={["Created", "Expires", "Downloads", "Password", "Status", ""]}>
           {shares.map((share) => (
             <tr key={share.id} data-testid="share-row">
-              <td className="px-3 py-2 whitespace-nowrap">{formatDate(share.createdAt)}</td>
-              <td className="px-3 py-2 whitespace-nowrap">{formatDate(share.expiresAt)}</td>
+              <td className="px-3 py-2 whitespace-nowrap">
+                <LocalTime value={share.createdAt} />
+              </td>
+              <td className="px-3 py-2 whitespace-nowrap">
+                <LocalTime value={share.expiresAt} />
+              </td>
               <td className="px-3 py-2">
                 {share.downloadCount} / {share.maxDownloads ?? "∞"}
               </td>
@@ -207,7 +280,14 @@ export function ShareLinks({
                   {SHARE_STATUS_LABELS[share.status]}
                 </span>
               </td>
-              <td className="px-3 py-2 text-right">
+              <td className="px-3 py-2 text-right whitespace-nowrap">
+                <Button
+                  variant="ghost"
+                  onClick={() => createAnother(share)}
+                  aria-label={`Create another link like the one created ${formatDate(share.createdAt)}`}
+                >
+                  Create another
+                </Button>{" "}
                 {share.status === "active" ? (
                   <Button variant="danger" onClick={() => void revoke(share)} aria-label={`Revoke link created ${formatDate(share.createdAt)}`}>
                     Revoke

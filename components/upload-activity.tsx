@@ -16,7 +16,7 @@ export function UploadActivity() {
       {count > 0 && !onFiles ? (
         <Link
           href="/files"
-          className="rounded-md bg-indigo-50 px-2 py-1 font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-100"
+          className="rounded-md bg-indigo-50 px-2 py-1 font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-100 dark:bg-indigo-950/40 dark:text-indigo-300 dark:ring-indigo-800 dark:hover:bg-indigo-900/50"
           data-testid="upload-activity"
         >
           Uploading {count} file{count === 1 ? "" : "s"} · {percentage}%

@@ -8,6 +8,7 @@ import { createContext, useContext, useEffect, useMemo, useState, useSyncExterna
 
 import { createWorkerHasher } from "@/lib/md5-hasher";
 import { isAlreadyStored, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, valetApi, type RetryPolicy } from "@/lib/upload-client";
+import { describeUploadError } from "@/lib/upload-errors";
 import { planUpload } from "@/lib/upload-policy";
 
 /** The reservation travels with the file, so Golden Retriever keeps it across a reload. */
@@ -21,12 +22,71 @@ interface UploadSettings {
   partConcurrency: number;
 }
 
-const UploadContext = createContext<{ uppy: ValetUppy; settings: UploadSettings } | null>(null);
+/** One file's problem, shown until its owner dismisses it (or retries the file). */
+export interface UploadProblem {
+  id: string;
+  fileId?: string;
+  fileName: string;
+  /** "Not accepted", "Quarantined", "Rejected", "Upload failed". */
+  title: string;
+  message: string;
+  /** Valet's verdict on bytes already in storage: the file has left the uploader, the reason stays. */
+  isVerdict: boolean;
+}
+
+/** The problems of this session's uploads, kept above every page so they outlive the Dashboard. */
+class UploadProblems {
+  private list: readonly UploadProblem[] = [];
+  private readonly listeners = new Set<() => void>();
+  private nextId = 1;
+
+  readonly subscribe = (listener: () => void) => {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  };
+  readonly current = () => this.list;
+
+  /** A file's new problem replaces its old one. */
+  add(problem: Omit<UploadProblem, "id">): void {
+    const others = problem.fileId ? this.list.filter((p) => p.fileId !== problem.fileId) : this.list;
+    this.set([...others, { ...problem, id: String(this.nextId++) }]);
+  }
+  dismiss(id: string): void {
+    this.set(this.list.filter((p) => p.id !== id));
+  }
+  dismissAll(): void {
+    this.set([]);
+  }
+  /** The file was retried or removed: its problem (unless it is a verdict) is no longer current. */
+  clearFile(fileId: string): void {
+    if (this.list.some((p) => p.fileId === fileId && !p.isVerdict)) this.set(this.list.filter((p) => p.fileId !== fileId || p.isVerdict));
+  }
+  private set(list: readonly UploadProblem[]): void {
+    this.list = list;
+    for (const listener of this.listeners) listener();
+  }
+}
+
+const VERDICT_TITLES: Partial<Record<string, string>> = { upload_quarantined: "Quarantined", upload_rejected: "Rejected" };
+
+const UploadContext = createContext<{ uppy: ValetUppy; settings: UploadSettings; problems: UploadProblems } | null>(null);
 
 /** The upload engine, once it runs (it starts after the first render, in the browser only). */
 export function useUploads() {
   return useContext(UploadContext);
 }
+
+/** This session's upload problems, newest last, and a way to dismiss them. */
+export function useUploadProblems(): { problems: readonly UploadProblem[]; dismiss: (id: string) => void; dismissAll: () => void } {
+  const store = useUploads()?.problems;
+  const problems = useSyncExternalStore(
+    (onChange) => store?.subscribe(onChange) ?? (() => undefined),
+    () => store?.current() ?? NO_PROBLEMS,
+    () => NO_PROBLEMS,
+  );
+  return { problems, dismiss: (id) => store?.dismiss(id), dismissAll: () => store?.dismissAll() };
+}
+const NO_PROBLEMS: readonly UploadProblem[] = [];
 
 /** Files whose bytes are on their way, or being verified by Valet: what leaving the page would stop. */
 export function activeUploads(uppy: ValetUppy): UppyFile<Meta, Body>[] {
@@ -64,6 +124,7 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
   // Uppy then would cancel every upload in flight.
   const allowedTypesKey = allowedTypes.join(",");
   const [uppy, setUppy] = useState<ValetUppy | null>(null);
+  const [problems] = useState(() => new UploadProblems());
 
   useEffect(() => {
     const uppy: ValetUppy = new Uppy<Meta, Body>({
@@ -77,6 +138,7 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
         strings: {
           youCanOnlyUploadFileTypes: "That type of file isn't accepted. You can upload documents, images, text, audio, video and archives.",
           inferiorSize: "That file is empty: there is nothing in it to upload.",
+          exceedsSize: "That file is larger than the %{size} a file may be.",
         },
         pluralize: (n: number) => (n === 1 ? 0 : 1),
       },
@@ -106,12 +168,21 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
       valetApi,
       { retry, hash: hasher, partConcurrency },
     );
+    // Each file's problem goes to the list that stays until dismissed (components/upload-problems.tsx),
+    // so Uppy's own toast for it (gone after 5 s, and without the file's name) is dropped.
+    const dropErrorToasts = () => queueMicrotask(() => uppy.setState({ info: uppy.getState().info.filter((info) => info.type !== "error") }));
+    uppy.on("restriction-failed", (file, error) => {
+      problems.add({ fileName: file?.name ?? "A file", title: "Not accepted", message: error.message, isVerdict: false });
+      dropErrorToasts();
+    });
     const reservationOf = (fileId: string) => signer.reservationFor(fileId)?.id ?? uppy.getFile(fileId)?.meta.valetUploadId;
 
     // Valet's verification, once per file until it succeeds: started as soon as the bytes are in
     // storage, awaited by the post-processor, and run again by Retry after a failure.
     const completions = new Map<string, Promise<void>>();
     const verified = new Set<string>();
+    /** Files with Valet's final verdict: nothing to cancel when they leave. */
+    const settled = new Set<string>();
     const complete = (fileId: string): Promise<void> | undefined => {
       const existing = completions.get(fileId);
       if (existing) return existing;
@@ -149,7 +220,16 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
     // A single PUT can create its object once (If-None-Match): a 412 on a retry means the first
     // attempt landed and only its answer was lost. The bytes are there; let completion verify them.
     uppy.on("upload-error", (file, error) => {
-      if (!file || !isAlreadyStored(error) || !reservationOf(file.id)) return;
+      if (!file) return;
+      if (!isAlreadyStored(error) || !reservationOf(file.id)) {
+        // Said in words its owner can act on (no raw storage codes), on the file and in the list.
+        const { message } = describeUploadError(error);
+        uppy.setFileState(file.id, { error: message });
+        const title = VERDICT_TITLES[(error as { code?: string }).code ?? ""];
+        problems.add({ fileId: file.id, fileName: file.name ?? "A file", title: title ?? "Upload failed", message, isVerdict: title !== undefined });
+        dropErrorToasts();
+        return;
+      }
       uppy.hideInfo();
       uppy.setFileState(file.id, { error: null });
       if (!uppy.getFiles().some((f) => f.error)) uppy.setState({ error: null });
@@ -173,10 +253,14 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
             // Not complete: no tick, the reason on the file, and Retry asks Valet again.
             const { postprocess: _verifying, complete: _complete, ...progress } = uppy.getFile(id).progress;
             uppy.setFileState(id, { progress });
-            uppy.emit("upload-error", uppy.getFile(id), {
-              name: "VerificationError",
-              message: error instanceof Error ? error.message : "Verification failed.",
-            });
+            uppy.emit("upload-error", uppy.getFile(id), error instanceof Error ? error : new Error("Verification failed."));
+            if (!describeUploadError(error).canRetry) {
+              // A verdict (rejected, quarantined): asking again gives the same answer, so the file
+              // leaves the uploader (whose header would call it complete) and its reason stays listed.
+              settled.add(id);
+              uppy.removeFile(id);
+              if (!uppy.getFiles().some((f) => f.error)) uppy.setState({ error: null });
+            }
           } finally {
             // The list below shows what Valet holds, whatever the verdict.
             router.refresh();
@@ -186,11 +270,17 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
     });
     // Cancelling a file also cancels its reservation (and the multipart upload in storage).
     uppy.on("file-removed", (file: UppyFile<Meta, Body>) => {
-      const reservationId = verified.has(file.id) ? undefined : reservationOf(file.id);
+      const reservationId = verified.has(file.id) || settled.has(file.id) ? undefined : reservationOf(file.id);
       signer.forget(file.id);
       verified.delete(file.id);
+      settled.delete(file.id);
+      problems.clearFile(file.id);
       if (reservationId) valetApi.abortUpload(reservationId).catch(() => undefined);
     });
+
+    // Trying a file again makes its last problem history.
+    uppy.on("upload-retry", (file) => problems.clearFile(typeof file === "string" ? file : file.id));
+    uppy.on("retry-all", (files) => files.forEach((file) => problems.clearFile(file.id)));
 
     // Closing the tab or reloading stops what is in flight (a reload resumes multipart uploads,
     // but not a single PUT or a verification): ask first.
@@ -209,11 +299,11 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
       uppy.destroy();
       hasher.terminate();
     };
-  }, [userId, maxFileBytes, allowedTypesKey, partConcurrency, router]);
+  }, [userId, maxFileBytes, allowedTypesKey, partConcurrency, router, problems]);
 
   const value = useMemo(
-    () => (uppy ? { uppy, settings: { maxFileBytes, allowedTypes: allowedTypesKey.split(","), partConcurrency } } : null),
-    [uppy, maxFileBytes, allowedTypesKey, partConcurrency],
+    () => (uppy ? { uppy, settings: { maxFileBytes, allowedTypes: allowedTypesKey.split(","), partConcurrency }, problems } : null),
+    [uppy, maxFileBytes, allowedTypesKey, partConcurrency, problems],
   );
   return <UploadContext.Provider value={value}>{children}</UploadContext.Provider>;
 }

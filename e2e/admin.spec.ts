@@ -1,6 +1,6 @@
-import { expect, test } from "@playwright/test";
 import pg from "pg";
 
+import { expect, PHONE, sidewaysOverflow, test } from "./fixtures";
 import { gradientPng, newEmail, screenshot, signUp, textOfSize, uploadThroughDashboard } from "./helpers";
 
 async function promoteToAdmin(email: string) {
@@ -68,7 +68,7 @@ test("an admin searches, filters and deletes uploads; a normal user gets 403", a
 });
 
 test("on a 390 px phone, no signed-in page scrolls sideways (a file's page and the admin console included)", async ({ browser }) => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const context = await browser.newContext({ viewport: PHONE });
   const page = await context.newPage();
   const email = newEmail();
   await signUp(page, email, "Phone User");
@@ -85,8 +85,7 @@ test("on a 390 px phone, no signed-in page scrolls sideways (a file's page and t
     await expect(page.locator("main")).toBeVisible();
     // (Measured 288, 545 and 294 px on the file's page, /admin and /admin/users before the tables
     // kept their visually hidden caption and "Actions" header inside their scroll box.)
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect({ path, overflow }).toEqual({ path, overflow: 0 });
+    expect({ path, overflow: await sidewaysOverflow(page) }).toEqual({ path, overflow: 0 });
   }
   await context.close();
 });

@@ -1,6 +1,6 @@
-import { expect, test } from "@playwright/test";
 import pg from "pg";
 
+import { expect, test } from "./fixtures";
 import { newEmail, PASSWORD, signUp } from "./helpers";
 
 test.describe("without JavaScript", () => {

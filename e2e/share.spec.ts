@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-
+import { expect, test } from "./fixtures";
 import { cspViolations, downloadedBytes, gradientPng, newEmail, screenshot, sha256, signUp, textOfSize, uploadThroughDashboard } from "./helpers";
 
 test("share with a password and one download, revoke a second link, preview an image", async ({ page, browser }) => {

@@ -1,7 +1,8 @@
 import { writeFile } from "node:fs/promises";
-import { expect, test, type Request } from "@playwright/test";
+import { type Request } from "@playwright/test";
 
 import { MiB } from "../lib/units";
+import { expect, test } from "./fixtures";
 import { cspViolations, downloadedBytes, newEmail, screenshot, sha256, signIn, signUp, textOfSize, uploadThroughDashboard } from "./helpers";
 
 test("sign up, upload a small and a multipart file, download both, delete one, sign out and back in", async ({ page }, testInfo) => {
@@ -52,19 +53,92 @@ test("sign up, upload a small and a multipart file, download both, delete one, s
   expect(violations).toEqual([]);
 });
 
-test("a refused file type, or an empty file, shows a clear message and nothing is uploaded", async ({ page }) => {
+test("a refused file type, or an empty file, names the file and says why until it is dismissed; nothing is uploaded", async ({ page }) => {
+  // The page's clock is ours: Uppy's own toasts vanish after 5 s; these messages must not.
+  await page.clock.install();
   await signUp(page, newEmail());
   await page
     .locator(".uppy-Dashboard-input")
     .first()
     .setInputFiles([{ name: "tool.exe", mimeType: "application/x-msdownload", buffer: Buffer.from("MZ") }]);
-  await expect(page.getByText("That type of file isn't accepted.").first()).toBeVisible();
+  const problems = page.getByTestId("upload-problem");
+  await expect(problems.filter({ hasText: "tool.exe" })).toContainText("Not accepted. That type of file isn't accepted.");
   await page
     .locator(".uppy-Dashboard-input")
     .first()
     .setInputFiles([{ name: "empty.txt", mimeType: "text/plain", buffer: Buffer.alloc(0) }]);
-  await expect(page.getByText("That file is empty: there is nothing in it to upload.").first()).toBeVisible();
+  await expect(problems.filter({ hasText: "empty.txt" })).toContainText("That file is empty: there is nothing in it to upload.");
+  await page.clock.fastForward(60_000);
+  await expect(problems).toHaveCount(2);
   await expect(page.getByTestId("files-empty")).toBeVisible();
+  await page.getByRole("button", { name: "Dismiss: tool.exe" }).click();
+  await expect(problems).toHaveCount(1);
+  await expect(problems).toContainText("empty.txt");
+  await page.getByRole("button", { name: "Dismiss: empty.txt" }).click();
+  await expect(problems).toHaveCount(0);
+});
+
+test("a quarantined file says so and why, without hovering, and is not listed or called complete", async ({ page }) => {
+  await signUp(page, newEmail());
+  // Named and typed as a PNG, but its bytes are text: completion quarantines it.
+  const file = { name: "holiday.png", mimeType: "image/png", buffer: textOfSize(3000, "not a picture") };
+  await page.locator(".uppy-Dashboard-input").first().setInputFiles([file]);
+  await page.getByRole("button", { name: /Upload 1 file/ }).click();
+  const problem = page.getByTestId("upload-problem").filter({ hasText: file.name });
+  await expect(problem).toContainText("Quarantined.", { timeout: 60_000 });
+  await expect(problem).toContainText("an administrator will review it");
+  await expect(problem).toBeVisible();
+  // It left the uploader (nothing there to retry: the verdict stands), and My files does not list it.
+  await expect(page.locator(".uppy-Dashboard-Item")).toHaveCount(0);
+  await expect(page.locator(".uppy-Dashboard")).not.toContainText("Upload complete");
+  await expect(page.getByTestId("files-empty")).toBeVisible();
+  await screenshot(page, "upload-quarantined");
+});
+
+test("cancelling an upload under way asks first; Keep uploading keeps it, Cancel discards it without errors", async ({ page }) => {
+  const problems: string[] = [];
+  page.on("console", (message) => void (message.type() === "error" && problems.push(message.text())));
+  page.on("response", (response) => void (response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`)));
+  await signUp(page, newEmail());
+  const reserved = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/api/uploads");
+  // Storage holds every part until the test lets go, so the upload is surely under way when Cancel is pressed.
+  const held: Array<() => Promise<void>> = [];
+  const storage = new URL(process.env.S3_ENDPOINT!).origin;
+  await page.route(
+    (url) => url.origin === storage && url.searchParams.has("partNumber"),
+    (route) => void held.push(() => route.continue().catch(() => undefined)),
+  );
+  await page
+    .locator(".uppy-Dashboard-input")
+    .first()
+    .setInputFiles([{ name: "long.txt", mimeType: "text/plain", buffer: textOfSize(20 * MiB, "long") }]);
+  await page.getByRole("button", { name: /Upload 1 file/ }).click();
+  await expect.poll(() => held.length).toBeGreaterThan(0);
+
+  const cancel = page.locator(".uppy-StatusBar").getByRole("button", { name: "Cancel" });
+  await cancel.click();
+  const dialog = page.getByRole("dialog", { name: "Cancel the upload?" });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: "Keep uploading" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator(".uppy-Dashboard-Item")).toHaveCount(1);
+  const uploadId = ((await (await reserved).json()) as { upload: { id: string } }).upload.id;
+  expect(((await (await page.request.get(`/api/uploads/${uploadId}`)).json()) as { upload: { status: string } }).upload.status).toBe("PENDING");
+
+  await cancel.click();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(page.locator(".uppy-Dashboard-Item")).toHaveCount(1);
+
+  await cancel.click();
+  await dialog.getByRole("button", { name: "Cancel uploads" }).click();
+  await expect(page.locator(".uppy-Dashboard-Item")).toHaveCount(0);
+  for (const release of held.splice(0)) await release();
+  // Valet cancelled the reservation (and the multipart upload in storage); nothing failed on the way, not even quietly.
+  await expect
+    .poll(async () => ((await (await page.request.get(`/api/uploads/${uploadId}`)).json()) as { upload: { status: string } }).upload.status)
+    .toBe("ABORTED");
+  expect(problems).toEqual([]);
 });
 
 test("a wrong password is refused with a message that says what to do", async ({ page }) => {

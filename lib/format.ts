@@ -27,3 +27,11 @@ const dateFormatter = new Intl.DateTimeFormat("en-GB", {
 export function formatDate(iso: string | Date): string {
   return `${dateFormatter.format(typeof iso === "string" ? new Date(iso) : iso)} UTC`;
 }
+
+let localFormatter: Intl.DateTimeFormat | undefined;
+
+/** In the viewer's own locale and time zone (the browser's): "30 Nov 2026, 08:40" in en-GB. */
+export function formatLocalDate(iso: string | Date): string {
+  localFormatter ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return localFormatter.format(typeof iso === "string" ? new Date(iso) : iso);
+}

@@ -9,6 +9,7 @@
 //   6. `npm run bench -- --quick`, so the benchmarks keep working (its figures are not judged here)
 // Everything it starts it stops by PID, also on Ctrl-C or failure.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -86,6 +87,8 @@ async function main(): Promise<number> {
       RATE_LIMIT_SIGN_UP_PER_IP: "1000",
       // The reconciler test runs it itself; an instance's timer holding the lock would make that racy.
       RECONCILE_INTERVAL_SECONDS: "0",
+      // /api/metrics is off unless this is set; observability.test.ts scrapes it.
+      METRICS_TOKEN: randomBytes(24).toString("hex"),
     };
     if (!(await stage("build", () => run(BIN("next"), ["build"], { cwd: ROOT, env: appEnv })))) return summary(started);
     await startApp(appEnv, port);
@@ -114,7 +117,9 @@ async function main(): Promise<number> {
  */
 async function serve(file: string, env: NodeJS.ProcessEnv): Promise<number> {
   const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
-  const names = Object.keys(env).filter((name) => /^(VALET_TEST_|DATABASE_URL$|S3_|AUTH_|APP_URL$|CHROMIUM_PATH$|RATE_LIMIT_|SHARE_)/.test(name));
+  const names = Object.keys(env).filter((name) =>
+    /^(VALET_TEST_|DATABASE_URL$|S3_|AUTH_|APP_URL$|CHROMIUM_PATH$|RATE_LIMIT_|SHARE_|METRICS_TOKEN$)/.test(name),
+  );
   await writeFile(file, names.map((name) => `export ${name}=${quote(env[name] ?? "")}\n`).join(""));
   console.log(`\nServices are up; their environment is in ${file}. Ctrl-C stops them.`);
   return new Promise(() => setInterval(() => undefined, 60_000));

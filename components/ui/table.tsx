@@ -8,10 +8,10 @@ import type { ReactNode } from "react";
  */
 export function Table({ caption, headers, children }: { caption: string; headers: ReactNode[]; children: ReactNode }) {
   return (
-    <div className="relative overflow-x-auto rounded-xl border border-slate-200 bg-white">
+    <div className="relative overflow-x-auto rounded-xl border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
       <table className="min-w-full text-left text-sm">
         <caption className="sr-only">{caption}</caption>
-        <thead className="bg-slate-50 text-slate-600">
+        <thead className="bg-slate-50 text-slate-600 dark:bg-slate-950 dark:text-slate-400">
           <tr>
             {headers.map((h, i) => (
               <th key={i} scope="col" className="px-3 py-2 font-medium">
@@ -20,7 +20,7 @@ export function Table({ caption, headers, children }: { caption: string; headers
             ))}
           </tr>
         </thead>
-        <tbody className="divide-y divide-slate-200">{children}</tbody>
+        <tbody className="divide-y divide-slate-200 dark:divide-slate-700">{children}</tbody>
       </table>
     </div>
   );

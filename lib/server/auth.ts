@@ -8,6 +8,7 @@ import { AppError } from "@/lib/errors";
 
 import type { Actor } from "./access";
 import { env } from "./env";
+import { logger } from "./log";
 import { requestMeta } from "./route";
 import { isServedOverHttps, sessionUserId } from "./session-cookie";
 import { noteSignInRefusal, signInWithPassword } from "./sign-in";
@@ -29,7 +30,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   logger: {
     // A wrong password is an answer, not a server error; keep it out of the error log.
     error(error) {
-      if ((error as { type?: string }).type !== "CredentialsSignin") console.error(error);
+      if ((error as { type?: string }).type !== "CredentialsSignin") logger().error({ err: error }, "Auth.js error");
+    },
+    warn(code) {
+      logger().warn({ code }, `Auth.js warning: ${code}`);
     },
   },
   providers: [

@@ -12,6 +12,7 @@ import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
 import { normalizeEtag } from "./integrity";
+import { metrics } from "./metrics";
 import { storage } from "./storage";
 import { containsText, uploadPage, uploadPageStatement, type UploadPageQuery } from "./upload-pages";
 
@@ -200,12 +201,13 @@ export async function createThumbnailUrl(args: { user: Actor; fileId: string; me
   return signOwnerDownload(args.user, file, { inline: true, expiresIn: THUMBNAIL_URL_TTL_SECONDS }, args.meta);
 }
 
-/** One HEAD (presignVerifiedDownload), a URL signed locally, one audit row. */
+/** One HEAD (presignVerifiedDownload), a URL signed locally, one audit row, one key counted (a thumbnail is a preview). */
 async function signOwnerDownload(user: Actor, file: Upload, args: { inline: boolean; expiresIn: number }, meta: RequestMeta): Promise<string> {
   const { inline, expiresIn } = args;
   const contentType = inline ? inlineContentType(file.contentType) : file.contentType;
   const url = await presignVerifiedDownload(file, { contentType, expiresIn, inline }, meta);
   const expiresAt = new Date(Date.now() + expiresIn * 1000).toISOString();
   await recordAudit(db(), { action: "file.download_signed", actorUserId: user.id, uploadId: file.id, key: file.key, detail: { expiresAt, inline } }, meta);
+  metrics().keysIssued.inc({ operation: inline ? "preview" : "download" });
   return url;
 }

@@ -33,7 +33,7 @@ export function shareErrorPage(error: AppError, token: string): Response {
     status: error.status,
     title: TITLES[error.code] ?? "Download not available",
     message: error.message,
-    role: askPassword ? "status" : "alert",
+    role: error.code === "password_required" ? "status" : "alert",
     body: form,
     links: isDead ? [] : [{ href: `/s/${encodeURIComponent(token)}`, label: "Back to the shared file" }],
     retryAfterSeconds: error.retryAfterSeconds,

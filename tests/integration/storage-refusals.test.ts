@@ -114,4 +114,16 @@ describe("per-part checksums: Content-MD5 signed into the URL (Ceph RGW)", () =>
       message: "contentMd5: contentMd5 must be the base64 MD5 digest of the bytes (24 characters)",
     });
   });
+
+  it("lets the app's page read a refusal: the bucket's CORS rule exposes x-amz-error-code (the uploader's words for it depend on it)", async () => {
+    const { url, headers } = await signedPut(5);
+    // Signed for "hello"; same length, other bytes: storage checks the signature, then refuses the digest.
+    // (A request whose signature fails gets no CORS headers at all from RGW: the page sees a network error.)
+    const refused = await fetch(url, { method: "PUT", headers: { ...headers, Origin: new URL(APP_URL).origin }, body: "hellp" });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("<Code>BadDigest</Code>");
+    expect(refused.headers.get("access-control-allow-origin")).toBe(new URL(APP_URL).origin);
+    const exposed = (refused.headers.get("access-control-expose-headers") ?? "").toLowerCase().split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(["etag", "x-amz-error-code"]));
+  });
 });

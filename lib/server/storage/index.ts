@@ -307,8 +307,9 @@ export function createStorage(config: StorageConfig, observer?: StorageObserver)
               AllowedOrigins: args.corsOrigins,
               AllowedMethods: ["GET", "PUT", "POST", "DELETE", "HEAD"],
               AllowedHeaders: ["*"],
-              // Uppy reads each part's ETag to complete a multipart upload.
-              ExposeHeaders: ["ETag"],
+              // Uppy reads each part's ETag to complete a multipart upload, and S3's error code
+              // (where storage sends one) to say what went wrong; unexposed, the browser refuses it.
+              ExposeHeaders: ["ETag", "x-amz-error-code"],
               MaxAgeSeconds: 3600,
             },
           ],

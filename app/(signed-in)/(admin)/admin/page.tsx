@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { AdminUploadActions } from "@/components/admin-upload-actions";
 import { Alert } from "@/components/ui/alert";
 import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
+import { LocalTime } from "@/components/ui/local-time";
 import { NextPageLink } from "@/components/ui/next-page-link";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { Table } from "@/components/ui/table";
@@ -46,13 +47,17 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
         </dl>
       ) : null}
 
-      <p className="text-sm text-slate-600" data-testid="reconciler-status">
+      <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="reconciler-status">
         {reconciler
           ? `Reconciler, last run ${formatDate(reconciler.at)}: ${reconciler.counts.recovered ?? 0} lost completions recovered, ${reconciler.counts.expired ?? 0} reservations expired, ${reconciler.counts.multipartAborted ?? 0} stale multipart uploads aborted, ${reconciler.counts.deadObjectsDeleted ?? 0} objects of dead uploads deleted, ${reconciler.counts.orphans ?? 0} orphaned objects${reconciler.counts.errors ? `, ${reconciler.counts.errors} errors (see the server log)` : ""}.`
           : "The reconciler has not run yet."}
       </p>
 
-      <form method="get" className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4" aria-label="Search uploads">
+      <form
+        method="get"
+        className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4 dark:border-slate-700 dark:bg-slate-900"
+        aria-label="Search uploads"
+      >
         <FilterField label="Search" className="sm:col-span-2">
           <input name="q" defaultValue={value("q")} placeholder="File name, key or owner email" className={filterInputClass} />
         </FilterField>
@@ -104,7 +109,10 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
 
       {error ? <Alert>{error}</Alert> : null}
       {data && data.uploads.length === 0 ? (
-        <p className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-8 text-center text-sm text-slate-600" data-testid="admin-empty">
+        <p
+          className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-8 text-center text-sm text-slate-600 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-400"
+          data-testid="admin-empty"
+        >
           No uploads match these filters. Clear them to see everything.
         </p>
       ) : null}
@@ -116,7 +124,7 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
                 <p className="truncate font-medium" title={u.name}>
                   {u.name}
                 </p>
-                <p className="truncate text-xs text-slate-500" title={u.key}>
+                <p className="truncate text-xs text-slate-500 dark:text-slate-400" title={u.key}>
                   {u.type} · {u.key}
                 </p>
               </td>
@@ -124,10 +132,12 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
               <td className="px-3 py-2 whitespace-nowrap">{formatBytes(u.size)}</td>
               <td className="px-3 py-2">
                 <StatusBadge status={u.status} />
-                {u.rejectReason ? <p className="mt-1 max-w-xs text-xs text-red-700">{u.rejectReason}</p> : null}
-                {u.liveShareLinks > 0 ? <p className="mt-1 text-xs text-slate-500">{u.liveShareLinks} live link(s)</p> : null}
+                {u.rejectReason ? <p className="mt-1 max-w-xs text-xs text-red-700 dark:text-red-300">{u.rejectReason}</p> : null}
+                {u.liveShareLinks > 0 ? <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">{u.liveShareLinks} live link(s)</p> : null}
               </td>
-              <td className="px-3 py-2 whitespace-nowrap">{formatDate(u.createdAt)}</td>
+              <td className="px-3 py-2 whitespace-nowrap">
+                <LocalTime value={u.createdAt} />
+              </td>
               <td className="px-3 py-2">
                 <AdminUploadActions id={u.id} name={u.name} status={u.status} liveShareLinks={u.liveShareLinks} />
               </td>
@@ -146,8 +156,8 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
 
 function Stat({ label, value }: { label: string; value: string }) {
   return (
-    <div className="rounded-xl border border-slate-200 bg-white px-4 py-3">
-      <dt className="text-xs text-slate-500">{label}</dt>
+    <div className="rounded-xl border border-slate-200 bg-white px-4 py-3 dark:border-slate-700 dark:bg-slate-900">
+      <dt className="text-xs text-slate-500 dark:text-slate-400">{label}</dt>
       <dd className="text-lg font-semibold">{value}</dd>
     </div>
   );

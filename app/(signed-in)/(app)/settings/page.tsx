@@ -15,7 +15,7 @@ export default async function SettingsPage() {
         <h1 id="tokens-heading" className="text-2xl font-semibold tracking-tight">
           API tokens
         </h1>
-        <p className="text-sm text-slate-600">
+        <p className="text-sm text-slate-600 dark:text-slate-400">
           Personal tokens let scripts call the API as you: <code className="text-xs">Authorization: Bearer &lt;token&gt;</code>. Only a hash is kept; revoking
           one stops it at once.
         </p>

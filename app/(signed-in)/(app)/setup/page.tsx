@@ -16,10 +16,13 @@ export default async function SetupPage({ searchParams }: { searchParams: Promis
         <h1 id="setup-heading" className="text-2xl font-semibold tracking-tight">
           Valet is set up
         </h1>
-        <p className="text-sm text-slate-600">
+        <p className="text-sm text-slate-600 dark:text-slate-400">
           {user.role === "ADMIN" ? "You are an administrator." : "It already has an administrator; ask them if you need admin rights."}
         </p>
-        <Link href={user.role === "ADMIN" ? "/admin" : "/files"} className="text-sm font-medium text-indigo-600 hover:text-indigo-500">
+        <Link
+          href={user.role === "ADMIN" ? "/admin" : "/files"}
+          className="text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400 dark:hover:text-indigo-300"
+        >
           {user.role === "ADMIN" ? "Open the admin console" : "Back to my files"}
         </Link>
       </section>
@@ -31,7 +34,7 @@ export default async function SetupPage({ searchParams }: { searchParams: Promis
         <h1 id="setup-heading" className="text-2xl font-semibold tracking-tight">
           Become this Valet&apos;s administrator
         </h1>
-        <p className="text-sm text-slate-600">
+        <p className="text-sm text-slate-600 dark:text-slate-400">
           Valet has no administrator yet. The server printed a one-time setup token in its log when it started. Whoever presents it first becomes the
           administrator, as
           <span className="font-medium"> {user.email}</span>.

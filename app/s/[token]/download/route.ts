@@ -1,5 +1,6 @@
 import { AppError } from "@/lib/errors";
 import { readFormOrJson } from "@/lib/server/body";
+import { noteRequestError } from "@/lib/server/request-context";
 import { redirectToStorage, withPublic } from "@/lib/server/route";
 import { shareErrorPage } from "@/lib/server/share-error-page";
 import { downloadViaShareLink } from "@/lib/server/shares";
@@ -16,7 +17,10 @@ const handler = withPublic<Params>(async ({ req, params, meta }) => {
     return redirectToStorage(url);
   } catch (error) {
     const wantsHtml = (req.headers.get("accept") ?? "").includes("text/html");
-    if (error instanceof AppError && wantsHtml) return shareErrorPage(error, params.token);
+    if (error instanceof AppError && wantsHtml) {
+      noteRequestError(error.code);
+      return shareErrorPage(error, params.token);
+    }
     throw error;
   }
 });

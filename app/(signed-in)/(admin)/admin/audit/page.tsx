@@ -2,9 +2,9 @@ import type { Metadata } from "next";
 
 import { Alert } from "@/components/ui/alert";
 import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
+import { LocalTime } from "@/components/ui/local-time";
 import { NextPageLink } from "@/components/ui/next-page-link";
 import { Table } from "@/components/ui/table";
-import { formatDate } from "@/lib/format";
 import { listingOrProblem } from "@/lib/server/admin-listing";
 import { listAudit } from "@/lib/server/audit";
 import { requireAdmin } from "@/lib/server/session";
@@ -24,7 +24,11 @@ export default async function AdminAuditPage({ searchParams }: { searchParams: P
       <h2 id="audit-heading" className="sr-only">
         Audit log
       </h2>
-      <form method="get" className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-6" aria-label="Filter the audit log">
+      <form
+        method="get"
+        className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-6 dark:border-slate-700 dark:bg-slate-900"
+        aria-label="Filter the audit log"
+      >
         <FilterField label="Actor">
           <input name="actor" defaultValue={fields.actor ?? ""} placeholder="email or id" className={filterInputClass} />
         </FilterField>
@@ -43,26 +47,28 @@ export default async function AdminAuditPage({ searchParams }: { searchParams: P
         <FilterActions submitLabel="Filter" clearHref="/admin/audit" />
       </form>
       {error ? <Alert>{error}</Alert> : null}
-      {data && data.events.length === 0 ? <p className="text-sm text-slate-600">Nothing recorded matches these filters.</p> : null}
+      {data && data.events.length === 0 ? <p className="text-sm text-slate-600 dark:text-slate-400">Nothing recorded matches these filters.</p> : null}
       {data && data.events.length > 0 ? (
         <Table caption="Audit events" headers={["When", "Action", "Actor", "Object", "From"]}>
           {data.events.map((e) => (
             <tr key={e.id} data-testid="audit-row">
-              <td className="px-3 py-2 whitespace-nowrap">{formatDate(e.createdAt)}</td>
+              <td className="px-3 py-2 whitespace-nowrap">
+                <LocalTime value={e.createdAt} />
+              </td>
               <td className="px-3 py-2 font-mono text-xs">{e.action}</td>
               <td className="px-3 py-2">
                 {e.actorEmail ?? (e.shareLinkId ? "share link" : "—")}
-                {e.actorTokenId ? <span className="block text-xs text-slate-500">via API token</span> : null}
+                {e.actorTokenId ? <span className="block text-xs text-slate-500 dark:text-slate-400">via API token</span> : null}
               </td>
               <td className="max-w-xs px-3 py-2">
                 <p className="truncate text-xs" title={e.key ?? undefined}>
                   {e.key ?? e.uploadId ?? "—"}
                 </p>
-                {e.detail ? <p className="truncate font-mono text-xs text-slate-500">{JSON.stringify(e.detail)}</p> : null}
+                {e.detail ? <p className="truncate font-mono text-xs text-slate-500 dark:text-slate-400">{JSON.stringify(e.detail)}</p> : null}
               </td>
               <td className="px-3 py-2 text-xs">
                 {e.ip ?? "—"}
-                <span className="block max-w-[12rem] truncate text-slate-500" title={e.userAgent ?? undefined}>
+                <span className="block max-w-[12rem] truncate text-slate-500 dark:text-slate-400" title={e.userAgent ?? undefined}>
                   {e.userAgent ?? ""}
                 </span>
               </td>

@@ -33,7 +33,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
           name="q"
           defaultValue={fields.q ?? ""}
           placeholder="Email or name"
-          className="block w-full rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300"
+          className="block w-full rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300 dark:ring-slate-600"
         />
         <button type="submit" className={buttonClasses("primary")}>
           Search
@@ -41,7 +41,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
       </form>
       {problem ? <Alert>{problem}</Alert> : null}
       {problem ? null : users.length === 0 ? (
-        <p className="text-sm text-slate-600">No users match. Clear the search to see everyone.</p>
+        <p className="text-sm text-slate-600 dark:text-slate-400">No users match. Clear the search to see everyone.</p>
       ) : (
         <Table caption="Users" headers={["User", "Usage", "Quota", "Last active", ""]}>
           {users.map((u) => (

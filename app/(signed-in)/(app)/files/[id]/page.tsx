@@ -1,33 +1,42 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { cache } from "react";
 
 import { FilePreview } from "@/components/file-preview";
 import { ShareLinks } from "@/components/share-links";
 import { buttonClasses } from "@/components/ui/button";
+import { LocalTime } from "@/components/ui/local-time";
 import { AppError } from "@/lib/errors";
-import { formatBytes, formatDate } from "@/lib/format";
+import { formatBytes } from "@/lib/format";
 import { env } from "@/lib/server/env";
 import { getFile } from "@/lib/server/files";
 import { requireUser } from "@/lib/server/session";
 import { listShareLinks } from "@/lib/server/shares";
 
-export const metadata: Metadata = { title: "File" };
-
-export default async function FilePage({ params }: { params: Promise<{ id: string }> }) {
+// Read once per request, for the title and the page.
+const ownFile = cache(async (id: string) => {
   const user = await requireUser();
-  const { id } = await params;
   // Someone else's file, a malformed id or nothing at all: the same 404.
   const file = await getFile({ user, fileId: id }).catch((error: unknown) => {
     if (error instanceof AppError && error.code === "not_found") notFound();
     throw error;
   });
+  return { user, file };
+});
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  return { title: (await ownFile((await params).id)).file.name };
+}
+
+export default async function FilePage({ params }: { params: Promise<{ id: string }> }) {
+  const { user, file } = await ownFile((await params).id);
   const shares = await listShareLinks({ user, fileId: file.id });
 
   return (
     <div className="space-y-8">
       <nav aria-label="Breadcrumb" className="text-sm">
-        <Link href="/files" className="text-indigo-600 hover:text-indigo-500">
+        <Link href="/files" className="text-indigo-600 hover:text-indigo-500 dark:text-indigo-400 dark:hover:text-indigo-300">
           ← My files
         </Link>
       </nav>
@@ -37,8 +46,8 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
             <h1 id="file-name" className="text-2xl font-semibold tracking-tight break-words">
               {file.name}
             </h1>
-            <p className="text-sm text-slate-600">
-              {formatBytes(file.size)} · {file.type} · uploaded <time dateTime={file.createdAt}>{formatDate(file.createdAt)}</time>
+            <p className="text-sm text-slate-600 dark:text-slate-400">
+              {formatBytes(file.size)} · {file.type} · uploaded <LocalTime value={file.createdAt} />
             </p>
           </div>
           <a className={buttonClasses("secondary")} href={`/api/files/${file.id}/download`} download>
