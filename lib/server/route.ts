@@ -145,6 +145,10 @@ export function json(data: unknown, status = 200, headers: Record<string, string
 
 export const noContent = (): Response => new Response(null, { status: 204 });
 
+/** 302 to a presigned storage URL: never cached, and the URL (a credential) not sent on as a Referer. */
+export const redirectToStorage = (url: string): Response =>
+  new Response(null, { status: 302, headers: { location: url, "cache-control": "no-store", "referrer-policy": "no-referrer" } });
+
 /** Every `[id]` in the API is a UUID: anything else names nothing (404, before any query). */
 function assertIdParam(params: unknown): void {
   const id = (params as { id?: unknown } | null | undefined)?.id;

@@ -22,6 +22,7 @@ import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
 import { getOwnedFileOrThrow, presignVerifiedDownload } from "./files";
+import { isLiveShareLink } from "./live-links";
 import { metrics } from "./metrics";
 import { hashPassword, verifyPassword } from "./passwords";
 import { enforceRateLimit } from "./rate-limit";
@@ -181,8 +182,7 @@ async function downloadShared(args: ShareDownloadArgs): Promise<string> {
   // so two racing downloads of a one-download link cannot both succeed.
   const counted = await db().$executeRaw`
     UPDATE "ShareLink" SET "downloadCount" = "downloadCount" + 1
-    WHERE id = ${link.id}::uuid AND "revokedAt" IS NULL AND "expiresAt" > ${NOW_UTC}
-      AND ("maxDownloads" IS NULL OR "downloadCount" < "maxDownloads")`;
+    WHERE id = ${link.id}::uuid AND ${isLiveShareLink("ShareLink")}`;
   if (counted !== 1) {
     const again = await resolveShareLink(args.token);
     throw goneError(again && again.status !== "active" ? again.status : "used_up");
