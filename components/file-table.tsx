@@ -7,8 +7,9 @@ import { useEffect, useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { LocalTime } from "@/components/ui/local-time";
 import { Table } from "@/components/ui/table";
-import { formatBytes, formatDate } from "@/lib/format";
+import { formatBytes } from "@/lib/format";
 import { hasThumbnail } from "@/lib/share-policy";
 import { ApiError, valetApi, type FileListItem } from "@/lib/upload-client";
 
@@ -96,7 +97,7 @@ export function FileTable({ files }: { files: FileListItem[] }) {
         setSelectedIds(e.target.checked ? new Set(files.map((f) => f.id)) : new Set());
       }}
       aria-label="Select all files on this page"
-      className="h-4 w-4 rounded border-slate-300 accent-indigo-600"
+      className="h-4 w-4 rounded border-slate-300 accent-indigo-600 dark:border-slate-600"
     />
   );
 
@@ -104,7 +105,7 @@ export function FileTable({ files }: { files: FileListItem[] }) {
     <div className="space-y-3">
       {error ? <Alert>{error}</Alert> : null}
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <p ref={noticeRef} tabIndex={-1} className="text-sm text-slate-600 outline-none" aria-live="polite" data-testid="selection-status">
+        <p ref={noticeRef} tabIndex={-1} className="text-sm text-slate-600 outline-none dark:text-slate-400" aria-live="polite" data-testid="selection-status">
           {notice ?? (selected.length > 0 ? `${countOf(selected.length, "file", "files")} selected` : `${countOf(files.length, "file", "files")} on this page`)}
         </p>
         <Button
@@ -133,30 +134,30 @@ export function FileTable({ files }: { files: FileListItem[] }) {
         ]}
       >
         {files.map((file) => (
-          <tr key={file.id} data-testid="file-row" className={selectedIds.has(file.id) ? "bg-indigo-50/60" : undefined}>
+          <tr key={file.id} data-testid="file-row" className={selectedIds.has(file.id) ? "bg-indigo-50/60 dark:bg-indigo-950/40" : undefined}>
             <td className="w-10 px-3 py-2">
               <input
                 type="checkbox"
                 checked={selectedIds.has(file.id)}
                 onChange={(e) => toggle(file.id, e.target.checked)}
                 aria-label={`Select ${file.name}`}
-                className="h-4 w-4 rounded border-slate-300 accent-indigo-600"
+                className="h-4 w-4 rounded border-slate-300 accent-indigo-600 dark:border-slate-600"
               />
             </td>
             <td className="w-14 px-3 py-2">
               <Thumbnail file={file} />
             </td>
             <td className="max-w-[16rem] px-3 py-2">
-              <p className="truncate font-medium text-slate-900" title={file.name}>
-                <Link href={`/files/${file.id}`} className="hover:text-indigo-600 hover:underline">
+              <p className="truncate font-medium text-slate-900 dark:text-slate-100" title={file.name}>
+                <Link href={`/files/${file.id}`} className="hover:text-indigo-600 hover:underline dark:hover:text-indigo-400">
                   {file.name}
                 </Link>
               </p>
-              <p className="truncate text-xs text-slate-500">{file.type}</p>
+              <p className="truncate text-xs text-slate-500 dark:text-slate-400">{file.type}</p>
             </td>
             <td className="px-3 py-2 whitespace-nowrap">{formatBytes(file.size)}</td>
             <td className="px-3 py-2 whitespace-nowrap">
-              <time dateTime={file.createdAt}>{formatDate(file.createdAt)}</time>
+              <LocalTime value={file.createdAt} />
             </td>
             <td className="px-3 py-2 whitespace-nowrap">
               <ShareMarker count={file.liveShareLinks} />
@@ -165,7 +166,7 @@ export function FileTable({ files }: { files: FileListItem[] }) {
               <div className="flex items-center justify-end gap-2">
                 {confirmingId === file.id ? (
                   <>
-                    <span className="text-sm whitespace-nowrap text-slate-700">Delete for good?</span>
+                    <span className="text-sm whitespace-nowrap text-slate-700 dark:text-slate-300">Delete for good?</span>
                     <Button variant="danger" onClick={() => void remove(file)} disabled={busyId === file.id} aria-label={`Confirm deleting ${file.name}`}>
                       {busyId === file.id ? "Deleting…" : "Delete"}
                     </Button>
@@ -223,7 +224,7 @@ export function FileTable({ files }: { files: FileListItem[] }) {
  */
 function Thumbnail({ file }: { file: FileListItem }) {
   const [isBroken, setIsBroken] = useState(false);
-  const box = "block h-10 w-10 shrink-0 rounded-md bg-slate-100 ring-1 ring-slate-200";
+  const box = "block h-10 w-10 shrink-0 rounded-md bg-slate-100 ring-1 ring-slate-200 dark:bg-slate-800 dark:ring-slate-700";
   if (hasThumbnail(file) && !isBroken) {
     return (
       // eslint-disable-next-line @next/next/no-img-element -- a redirect to a presigned storage URL, not an optimisable asset
@@ -241,7 +242,7 @@ function Thumbnail({ file }: { file: FileListItem }) {
     );
   }
   return (
-    <span className={`${box} flex items-center justify-center text-slate-400`} data-testid="file-icon">
+    <span className={`${box} flex items-center justify-center text-slate-400 dark:text-slate-500`} data-testid="file-icon">
       <svg aria-hidden="true" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.5" className="h-5 w-5">
         <path strokeLinecap="round" strokeLinejoin="round" d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5Z" />
         <path strokeLinecap="round" strokeLinejoin="round" d="M14 3v5h5" />
@@ -254,14 +255,17 @@ function Thumbnail({ file }: { file: FileListItem }) {
 function ShareMarker({ count }: { count: number }) {
   if (count === 0) {
     return (
-      <span className="text-slate-400">
+      <span className="text-slate-400 dark:text-slate-500">
         <span aria-hidden="true">—</span>
         <span className="sr-only">Not shared</span>
       </span>
     );
   }
   return (
-    <span className="rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200" data-testid="share-marker">
+    <span
+      className="rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200 dark:bg-indigo-950/40 dark:text-indigo-300 dark:ring-indigo-800"
+      data-testid="share-marker"
+    >
       {countOf(count, "link", "links")}
     </span>
   );

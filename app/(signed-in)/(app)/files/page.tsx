@@ -38,7 +38,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
           <h1 id="upload-heading" className="text-2xl font-semibold tracking-tight">
             My files
           </h1>
-          <p className="text-sm text-slate-600">Drop files below. They go straight to storage; Valet only hands out the keys.</p>
+          <p className="text-sm text-slate-600 dark:text-slate-400">Drop files below. They go straight to storage; Valet only hands out the keys.</p>
         </div>
         <Uploader />
       </section>
@@ -50,7 +50,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
           <form
             method="get"
             action="/files"
-            className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-5"
+            className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-5 dark:border-slate-700 dark:bg-slate-900"
             aria-label="Search your files"
           >
             <FilterField label="Search by name" className="sm:col-span-2 lg:col-span-1">
@@ -84,14 +84,23 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
         )}
         {problem ? <Alert>{problem}</Alert> : null}
         {hasNoFiles ? (
-          <div className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-10 text-center" data-testid="files-empty">
-            <p className="font-medium text-slate-800">No files yet</p>
-            <p className="mt-1 text-sm text-slate-600">Upload your first file above: drop it in the box, or click “browse files”.</p>
+          <div
+            className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-10 text-center dark:border-slate-600 dark:bg-slate-900"
+            data-testid="files-empty"
+          >
+            <p className="font-medium text-slate-800 dark:text-slate-200">No files yet</p>
+            <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">Upload your first file above: drop it in the box, or click “browse files”.</p>
           </div>
         ) : data && data.files.length === 0 ? (
-          <div className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-8 text-center text-sm text-slate-600" data-testid="files-no-match">
+          <div
+            className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-8 text-center text-sm text-slate-600 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-400"
+            data-testid="files-no-match"
+          >
             <p>{isFiltered ? "No files match this search." : "There are no more files."}</p>
-            <Link href={isFiltered ? "/files" : firstPageHref} className="mt-2 inline-block font-medium text-indigo-600 hover:text-indigo-500">
+            <Link
+              href={isFiltered ? "/files" : firstPageHref}
+              className="mt-2 inline-block font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400 dark:hover:text-indigo-300"
+            >
               {isFiltered ? "Clear filters" : "Back to the first page"}
             </Link>
           </div>
