@@ -3,7 +3,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { decode, encode } from "next-auth/jwt";
 
-import { Prisma, type User } from "@/generated/prisma/client";
+import { Prisma, type PrismaClient, type User } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import {
   decideIdentitySignIn,
@@ -197,6 +197,31 @@ export async function linkIdentityWithPassword(args: { pending: PendingLink; pas
     }
     throw error;
   }
+}
+
+/**
+ * `npm run admin -- link <email> <issuer> <subject>`: the operator links an identity to an account
+ * by hand (for providers that never assert a verified email, such as Entra ID). The issuer and
+ * subject are in the audit row of the refused sign-in (`user.sign_in_refused`).
+ */
+export async function linkIdentityByOperator(client: PrismaClient, args: { email: string; issuer: string; subject: string }): Promise<void> {
+  const email = args.email.trim().toLowerCase();
+  await client.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { email } });
+    if (!user) throw new AppError("not_found", `No account with the email ${email}.`);
+    const taken = await tx.identity.findUnique({ where: { issuer_subject: { issuer: args.issuer, subject: args.subject } } });
+    if (taken) throw new AppError("invalid_state", `That identity is already linked${taken.userId === user.id ? " to this account" : " to another account"}.`);
+    await tx.identity.create({ data: { id: randomUUID(), userId: user.id, issuer: args.issuer, subject: args.subject, emailAtLink: null } });
+    await recordAudit(
+      tx,
+      {
+        action: "user.identity_linked",
+        actorUserId: null,
+        detail: { userId: user.id, method: "oidc", issuer: args.issuer, subject: args.subject, proof: "operator" },
+      },
+      { ip: null, userAgent: "npm run admin" },
+    );
+  });
 }
 
 /** For the link page: the pending link this browser holds, if any. */

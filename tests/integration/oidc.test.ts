@@ -4,6 +4,7 @@
 // another issuer, an unverified email meeting a password account, a disabled account, a domain that
 // is not allowed, passwords turned off. Each refusal test also shows the same flow untampered
 // succeeding, so that it cannot pass by refusing everything.
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -155,6 +156,24 @@ describe("sign-in with the identity provider", () => {
     // From then on the provider signs in straight away; the password still works too.
     expect(await oidcSignIn(new ApiClient(APP_URL), user)).toMatchObject({ hasSession: true });
     expect(await new ApiClient(APP_URL).signIn(email, PASSWORD)).toBe(true);
+  });
+
+  it("lets the operator link an identity the provider never verified an email for, from the refusal's audit row", async () => {
+    const email = `local-${randomUUID()}@example.test`;
+    await new ApiClient(APP_URL).signUp(email, PASSWORD);
+    // As Entra ID does: no email_verified claim at all.
+    const user = await newIdpUser({ email, email_verified: undefined });
+    expect(errorOf((await oidcSignIn(new ApiClient(APP_URL), user)).location)).toBe("email_unverified");
+    const { rows } = await sql.query(`SELECT detail FROM "AuditEvent" WHERE action = 'user.sign_in_refused' AND detail->>'subject' = $1`, [user.sub]);
+    const refusal = rows[0].detail as { issuer: string; subject: string };
+    const cli = spawnSync("npx", ["tsx", "--conditions=react-server", "scripts/admin.ts", "link", email, refusal.issuer, refusal.subject], {
+      env: process.env,
+      encoding: "utf8",
+    });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`${email} now also signs in as ${user.sub}`);
+    expect(await oidcSignIn(new ApiClient(APP_URL), user)).toMatchObject({ hasSession: true });
+    expect((await identityRow(user.sub))?.email).toBe(email);
   });
 
   it("refuses a disabled account at the callback", async () => {
