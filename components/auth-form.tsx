@@ -136,13 +136,7 @@ export function AuthForm({
           </p>
         </>
       ) : null}
-      <form
-        method="post"
-        action={isSignUp ? "/api/sign-up" : "/api/sign-in"}
-        onSubmit={(event) => void onSubmit(event)}
-        className="space-y-4"
-        aria-label={hasProviderButton ? "Sign in with a password" : undefined}
-      >
+      <form method="post" action={isSignUp ? "/api/sign-up" : "/api/sign-in"} onSubmit={(event) => void onSubmit(event)} className="space-y-4">
         {hasProviderButton ? null : (
           <>
             {heading}

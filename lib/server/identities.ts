@@ -102,12 +102,10 @@ async function attemptSignIn(identity: IdentityClaims, meta: RequestMeta): Promi
   const via = { method: "oidc", issuer: identity.issuer };
   switch (decision.kind) {
     case "refuse": {
-      const userId = known?.userId ?? emailAccount?.id ?? null;
-      await recordAudit(
-        db(),
-        { action: "user.sign_in_refused", actorUserId: userId, detail: { ...via, subject: identity.subject, reason: decision.reason } },
-        meta,
-      );
+      // The actor is the account only when it is this identity's own; an account whose email it
+      // matched is named in the detail (the attempt was not that account's doing).
+      const detail = { ...via, subject: identity.subject, reason: decision.reason, ...(emailAccount ? { userId: emailAccount.id } : {}) };
+      await recordAudit(db(), { action: "user.sign_in_refused", actorUserId: known?.userId ?? null, detail }, meta);
       return { kind: "refused", reason: decision.reason };
     }
     case "link":
