@@ -20,7 +20,7 @@ export default async function FilesPage() {
           <h1 id="upload-heading" className="text-2xl font-semibold tracking-tight">
             My files
           </h1>
-          <p className="text-sm text-slate-600">Drop files below. They go straight to storage; Valet only hands out the keys.</p>
+          <p className="text-sm text-slate-600 dark:text-slate-400">Drop files below. They go straight to storage; Valet only hands out the keys.</p>
         </div>
         <Uploader />
       </section>
