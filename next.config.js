@@ -4,8 +4,9 @@
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // Kept out of the server bundle: native (argon2) or Node-only packages loaded at run time.
-  serverExternalPackages: ["@node-rs/argon2", "pg", "@prisma/adapter-pg"],
+  // Kept out of the server bundle: native (argon2) or Node-only packages loaded at run time. (pino
+  // is on Next's own list.) prom-client loaded once keeps one set of metric classes per process.
+  serverExternalPackages: ["@node-rs/argon2", "pg", "@prisma/adapter-pg", "prom-client"],
   experimental: {
     // forbidden() renders app/forbidden.tsx with a real 403 for non-admins on admin pages.
     authInterrupts: true,

@@ -1,5 +1,7 @@
 import { defineConfig } from "@playwright/test";
 
+import { CHROMIUM_LAUNCH } from "./scripts/lib/chromium";
+
 // The app is started by `npm test` (scripts/test.ts) against PostgreSQL and Ceph RGW; its URL
 // arrives in VALET_TEST_APP_URL. Chromium is Debian's: Playwright's own download cannot work here.
 const baseURL = process.env.VALET_TEST_APP_URL ?? "http://localhost:3000";
@@ -18,18 +20,7 @@ export default defineConfig({
     navigationTimeout: 30_000,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    },
+    launchOptions: CHROMIUM_LAUNCH,
   },
   projects: [{ name: "chromium", use: { browserName: "chromium", viewport: { width: 1280, height: 900 } } }],
 });

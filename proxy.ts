@@ -2,6 +2,8 @@ import { NextResponse, type NextRequest } from "next/server";
 
 import { contentSecurityPolicy, identityProviderOrigin, storageOrigin } from "@/lib/security-headers";
 import { escapeHtml } from "@/lib/server/html-page";
+import { REQUEST_ID_HEADER, upstreamRequestId } from "@/lib/server/request-context";
+import { recordRequest } from "@/lib/server/request-log";
 import { deadLinkPage } from "@/lib/server/shares";
 
 // Runs before every page (Node.js runtime):
@@ -9,7 +11,8 @@ import { deadLinkPage } from "@/lib/server/shares";
 //    scripts it renders);
 //  - a first fence for pages that need a session: no session cookie at all, straight to sign-in.
 //    Not the guard: every page and every data function checks the user itself;
-//  - share pages of dead links answer 410 (404 for unknown tokens) with a page that says only that.
+//  - share pages of dead links answer 410 (404 for unknown tokens) with a page that says only that;
+//    every share page request gets a request id (X-Request-Id) and a log line.
 // (Reads S3_* and OIDC_ISSUER directly: the validated configuration is not needed for the CSP.)
 
 const SIGNED_IN_AREAS = /^\/(admin|files|settings|setup)(\/|$)/;
@@ -44,19 +47,36 @@ export async function proxy(request: NextRequest) {
   }
   const share = SHARE_PAGE.exec(pathname);
   if (share && request.method === "GET") {
+    // Share pages are logged here, like API requests (under their pattern, never the token): the
+    // status is the proxy's verdict (a live link's page renders with 200).
+    const started = performance.now();
+    const requestId = crypto.randomUUID();
     const dead = await deadLinkPage(safeDecode(share[1]!));
-    if (dead) {
-      dead.headers.set("content-security-policy", csp);
-      return dead;
-    }
+    const response = dead ?? pageResponse(request, nonce, csp);
+    response.headers.set("content-security-policy", csp);
+    response.headers.set(REQUEST_ID_HEADER, requestId);
+    recordRequest({
+      requestId,
+      upstreamRequestId: upstreamRequestId(request.headers.get(REQUEST_ID_HEADER)),
+      method: request.method,
+      route: "/s/[token]",
+      status: response.status,
+      durationMs: performance.now() - started,
+    });
+    return response;
   }
 
+  const response = pageResponse(request, nonce, csp);
+  response.headers.set("content-security-policy", csp);
+  return response;
+}
+
+/** On to the page, which reads the nonce (and the policy) from the request's headers. */
+function pageResponse(request: NextRequest, nonce: string, csp: string): NextResponse {
   const headers = new Headers(request.headers);
   headers.set("x-nonce", nonce);
   headers.set("content-security-policy", csp);
-  const response = NextResponse.next({ request: { headers } });
-  response.headers.set("content-security-policy", csp);
-  return response;
+  return NextResponse.next({ request: { headers } });
 }
 
 /**

@@ -16,6 +16,7 @@ import { chromium } from "@playwright/test";
 import autocannon from "autocannon";
 
 import { GiB, MiB } from "../lib/units";
+import { CHROMIUM_LAUNCH } from "../scripts/lib/chromium";
 import { freePort, run, stopChild, waitUntil } from "../scripts/lib/process";
 import { appEnvironment, createDatabase, startRgw } from "../scripts/lib/services";
 import { ApiClient } from "../tests/helpers/api-client";
@@ -246,18 +247,7 @@ async function main() {
   const fileBytes = Buffer.alloc(BROWSER_SIZE);
   for (let i = 0; i < BROWSER_SIZE; i += block.length) block.copy(fileBytes, i, 0, Math.min(block.length, BROWSER_SIZE - i));
   await writeFile(file, fileBytes);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
   cleanups.push(() => browser.close());
   const context = await browser.newContext({ baseURL: services.appUrl });
   await context.addCookies(client.cookieList().map(([name, value]) => ({ name, value, url: services.appUrl })));

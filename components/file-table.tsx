@@ -2,20 +2,58 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { Table } from "@/components/ui/table";
 import { formatBytes, formatDate } from "@/lib/format";
-import { ApiError, valetApi, type FileSummary } from "@/lib/upload-client";
+import { hasThumbnail } from "@/lib/share-policy";
+import { ApiError, valetApi, type FileListItem } from "@/lib/upload-client";
 
-export function FileTable({ files }: { files: FileSummary[] }) {
+const countOf = (n: number, one: string, many: string) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+
+/** Names shown in the confirmation before "and N more". */
+const NAMED_IN_CONFIRMATION = 5;
+
+/** One page of My files: select some or all of it and delete them at once, or act on one file. */
+export function FileTable({ files }: { files: FileListItem[] }) {
   const router = useRouter();
+  const [selectedIds, setSelectedIds] = useState<ReadonlySet<string>>(new Set());
   const [confirmingId, setConfirmingId] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
+  const [isDialogOpen, setIsDialogOpen] = useState(false);
+  const [isBulkBusy, setIsBulkBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [dialogError, setDialogError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const selectAllRef = useRef<HTMLInputElement>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
 
-  async function remove(file: FileSummary) {
+  // Only what is on this page counts: after a refresh, files that left it are no longer selected.
+  const selected = files.filter((f) => selectedIds.has(f.id));
+  const isAllSelected = files.length > 0 && selected.length === files.length;
+
+  useEffect(() => {
+    if (selectAllRef.current) selectAllRef.current.indeterminate = selected.length > 0 && !isAllSelected;
+  }, [selected.length, isAllSelected]);
+
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
+
+  function toggle(id: string, isChecked: boolean) {
+    setNotice(null);
+    setSelectedIds((current) => {
+      const next = new Set(current);
+      if (isChecked) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  }
+
+  async function remove(file: FileListItem) {
     setBusyId(file.id);
     setError(null);
     try {
@@ -29,64 +67,202 @@ export function FileTable({ files }: { files: FileSummary[] }) {
     }
   }
 
-  if (files.length === 0) {
-    return (
-      <div className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-10 text-center" data-testid="files-empty">
-        <p className="font-medium text-slate-800">No files yet</p>
-        <p className="mt-1 text-sm text-slate-600">Drop a file in the box above, or click “browse files”. Finished uploads appear here.</p>
-      </div>
-    );
+  async function removeSelected() {
+    setIsBulkBusy(true);
+    setDialogError(null);
+    try {
+      const result = await valetApi.deleteFiles({ ids: selected.map((f) => f.id) });
+      const gone = result.notFound.length > 0 ? ` ${countOf(result.notFound.length, "file was", "files were")} already gone.` : "";
+      setSelectedIds(new Set());
+      setIsDialogOpen(false);
+      setNotice(`Deleted ${countOf(result.deleted.length, "file", "files")}.${gone}`);
+      router.refresh();
+    } catch (e) {
+      // Some may be deleted already: the list shows what is left, and the dialog says what happened.
+      setDialogError(`Could not delete them all: ${e instanceof ApiError ? e.message : "unexpected error"}`);
+      router.refresh();
+    } finally {
+      setIsBulkBusy(false);
+    }
   }
+
+  const selectAll = (
+    <input
+      ref={selectAllRef}
+      type="checkbox"
+      checked={isAllSelected}
+      onChange={(e) => {
+        setNotice(null);
+        setSelectedIds(e.target.checked ? new Set(files.map((f) => f.id)) : new Set());
+      }}
+      aria-label="Select all files on this page"
+      className="h-4 w-4 rounded border-slate-300 accent-indigo-600"
+    />
+  );
 
   return (
     <div className="space-y-3">
       {error ? <Alert>{error}</Alert> : null}
-      <ul className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white" aria-label="Your files">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <p ref={noticeRef} tabIndex={-1} className="text-sm text-slate-600 outline-none" aria-live="polite" data-testid="selection-status">
+          {notice ?? (selected.length > 0 ? `${countOf(selected.length, "file", "files")} selected` : `${countOf(files.length, "file", "files")} on this page`)}
+        </p>
+        <Button
+          variant="danger"
+          disabled={selected.length === 0}
+          onClick={() => {
+            setDialogError(null);
+            setIsDialogOpen(true);
+          }}
+        >
+          {selected.length === 0 ? "Delete selected" : `Delete ${countOf(selected.length, "file", "files")}`}
+        </Button>
+      </div>
+      <Table
+        caption="Your files"
+        headers={[
+          selectAll,
+          <span key="preview" className="sr-only">
+            Preview
+          </span>,
+          "Name",
+          "Size",
+          "Uploaded",
+          "Shared",
+          "",
+        ]}
+      >
         {files.map((file) => (
-          <li key={file.id} className="flex flex-col gap-3 px-4 py-3 sm:flex-row sm:items-center sm:justify-between" data-testid="file-row">
-            <div className="min-w-0">
+          <tr key={file.id} data-testid="file-row" className={selectedIds.has(file.id) ? "bg-indigo-50/60" : undefined}>
+            <td className="w-10 px-3 py-2">
+              <input
+                type="checkbox"
+                checked={selectedIds.has(file.id)}
+                onChange={(e) => toggle(file.id, e.target.checked)}
+                aria-label={`Select ${file.name}`}
+                className="h-4 w-4 rounded border-slate-300 accent-indigo-600"
+              />
+            </td>
+            <td className="w-14 px-3 py-2">
+              <Thumbnail file={file} />
+            </td>
+            <td className="max-w-[16rem] px-3 py-2">
               <p className="truncate font-medium text-slate-900" title={file.name}>
                 <Link href={`/files/${file.id}`} className="hover:text-indigo-600 hover:underline">
                   {file.name}
                 </Link>
               </p>
-              <p className="text-sm text-slate-600">
-                <span>{formatBytes(file.size)}</span>
-                <span aria-hidden="true"> · </span>
-                <span>{file.type}</span>
-                <span aria-hidden="true"> · </span>
-                <time dateTime={file.createdAt}>{formatDate(file.createdAt)}</time>
-                <span className="ml-2 rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-emerald-200">Ready</span>
-              </p>
-            </div>
-            <div className="flex shrink-0 items-center gap-2">
-              {confirmingId === file.id ? (
-                <>
-                  <span className="text-sm text-slate-700">Delete for good?</span>
-                  <Button variant="danger" onClick={() => void remove(file)} disabled={busyId === file.id} aria-label={`Confirm deleting ${file.name}`}>
-                    {busyId === file.id ? "Deleting…" : "Delete"}
-                  </Button>
-                  <Button variant="ghost" onClick={() => setConfirmingId(null)}>
-                    Cancel
-                  </Button>
-                </>
-              ) : (
-                <>
-                  <a className={buttonClasses("secondary")} href={`/api/files/${file.id}/download`} download aria-label={`Download ${file.name}`}>
-                    Download
-                  </a>
-                  <Link className={buttonClasses("secondary")} href={`/files/${file.id}`} aria-label={`Share ${file.name}`}>
-                    Share
-                  </Link>
-                  <Button variant="ghost" onClick={() => setConfirmingId(file.id)} aria-label={`Delete ${file.name}`}>
-                    Delete
-                  </Button>
-                </>
-              )}
-            </div>
-          </li>
+              <p className="truncate text-xs text-slate-500">{file.type}</p>
+            </td>
+            <td className="px-3 py-2 whitespace-nowrap">{formatBytes(file.size)}</td>
+            <td className="px-3 py-2 whitespace-nowrap">
+              <time dateTime={file.createdAt}>{formatDate(file.createdAt)}</time>
+            </td>
+            <td className="px-3 py-2 whitespace-nowrap">
+              <ShareMarker count={file.liveShareLinks} />
+            </td>
+            <td className="px-3 py-2">
+              <div className="flex items-center justify-end gap-2">
+                {confirmingId === file.id ? (
+                  <>
+                    <span className="text-sm whitespace-nowrap text-slate-700">Delete for good?</span>
+                    <Button variant="danger" onClick={() => void remove(file)} disabled={busyId === file.id} aria-label={`Confirm deleting ${file.name}`}>
+                      {busyId === file.id ? "Deleting…" : "Delete"}
+                    </Button>
+                    <Button variant="ghost" onClick={() => setConfirmingId(null)}>
+                      Cancel
+                    </Button>
+                  </>
+                ) : (
+                  <>
+                    <a className={buttonClasses("secondary")} href={`/api/files/${file.id}/download`} download aria-label={`Download ${file.name}`}>
+                      Download
+                    </a>
+                    <Link className={buttonClasses("secondary")} href={`/files/${file.id}`} aria-label={`Share ${file.name}`}>
+                      Share
+                    </Link>
+                    <Button variant="ghost" onClick={() => setConfirmingId(file.id)} aria-label={`Delete ${file.name}`}>
+                      Delete
+                    </Button>
+                  </>
+                )}
+              </div>
+            </td>
+          </tr>
         ))}
-      </ul>
+      </Table>
+      <ConfirmDialog
+        open={isDialogOpen}
+        title={`Delete ${countOf(selected.length, "file", "files")}?`}
+        confirmLabel={`Delete ${countOf(selected.length, "file", "files")}`}
+        cancelLabel="Cancel"
+        busyLabel="Deleting…"
+        isBusy={isBulkBusy}
+        onConfirm={() => void removeSelected()}
+        onCancel={() => setIsDialogOpen(false)}
+      >
+        <p>They are deleted for good, and their share links stop working.</p>
+        <ul className="list-disc pl-5">
+          {selected.slice(0, NAMED_IN_CONFIRMATION).map((f) => (
+            <li key={f.id}>
+              <span className="block truncate">{f.name}</span>
+            </li>
+          ))}
+          {selected.length > NAMED_IN_CONFIRMATION ? <li>and {countOf(selected.length - NAMED_IN_CONFIRMATION, "more", "more")}</li> : null}
+        </ul>
+        {dialogError ? <Alert>{dialogError}</Alert> : null}
+      </ConfirmDialog>
     </div>
+  );
+}
+
+/**
+ * A picture of the file for images that have one (share-policy's hasThumbnail): the <img> asks
+ * /api/files/:id/thumbnail, which redirects to a short-lived storage URL, only when the row
+ * scrolls near view. Everything else, or a picture that fails to load, gets a neutral icon.
+ */
+function Thumbnail({ file }: { file: FileListItem }) {
+  const [isBroken, setIsBroken] = useState(false);
+  const box = "block h-10 w-10 shrink-0 rounded-md bg-slate-100 ring-1 ring-slate-200";
+  if (hasThumbnail(file) && !isBroken) {
+    return (
+      // eslint-disable-next-line @next/next/no-img-element -- a redirect to a presigned storage URL, not an optimisable asset
+      <img
+        src={`/api/files/${file.id}/thumbnail`}
+        alt={`Thumbnail of ${file.name}`}
+        loading="lazy"
+        decoding="async"
+        width={40}
+        height={40}
+        onError={() => setIsBroken(true)}
+        className={`${box} object-cover`}
+        data-testid="file-thumbnail"
+      />
+    );
+  }
+  return (
+    <span className={`${box} flex items-center justify-center text-slate-400`} data-testid="file-icon">
+      <svg aria-hidden="true" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.5" className="h-5 w-5">
+        <path strokeLinecap="round" strokeLinejoin="round" d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5Z" />
+        <path strokeLinecap="round" strokeLinejoin="round" d="M14 3v5h5" />
+      </svg>
+    </span>
+  );
+}
+
+/** How many of the file's share links still work (not revoked, expired or used up). */
+function ShareMarker({ count }: { count: number }) {
+  if (count === 0) {
+    return (
+      <span className="text-slate-400">
+        <span aria-hidden="true">—</span>
+        <span className="sr-only">Not shared</span>
+      </span>
+    );
+  }
+  return (
+    <span className="rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200" data-testid="share-marker">
+      {countOf(count, "link", "links")}
+    </span>
   );
 }

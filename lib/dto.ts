@@ -42,6 +42,18 @@ export interface FileDto {
   completedAt: string | null;
 }
 
+/** A row of My files (GET /api/files). */
+export interface FileListItemDto extends FileDto {
+  /** Share links to it that still work: not revoked, not expired, not used up. */
+  liveShareLinks: number;
+}
+
+/** POST /api/files/delete: what was deleted, and the ids that name none of the caller's files. */
+export interface DeleteFilesResultDto {
+  deleted: string[];
+  notFound: string[];
+}
+
 export interface ShareDto {
   id: string;
   createdAt: string;

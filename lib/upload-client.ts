@@ -3,15 +3,18 @@
 // benchmarks and the tests. Browser-safe: no server imports.
 import { md5 } from "js-md5";
 
-import type { ApiTokenDto, FileDto, ShareDto, SignedRequestDto, UploadDto } from "./dto";
+import type { ApiTokenDto, DeleteFilesResultDto, FileDto, FileListItemDto, ShareDto, SignedRequestDto, UploadDto } from "./dto";
 import type { ErrorCode } from "./errors";
 import type { Scope } from "./scopes";
 import { MAX_SIGN_BATCH } from "./upload-policy";
+import type { DeleteFilesInput } from "./validation/files";
 import type { PresignableRequest } from "./validation/uploads";
 
 export type UploadReservation = UploadDto;
 
 export type FileSummary = FileDto;
+
+export type FileListItem = FileListItemDto;
 
 export type ShareSummary = ShareDto;
 
@@ -73,6 +76,7 @@ export function createValetApi(transport: Transport) {
     completeUpload: (uploadId: string) => call<{ file: FileSummary }>(`/api/uploads/${uploadId}/complete`, { method: "POST" }).then((r) => r.file),
     abortUpload: (uploadId: string) => call<void>(`/api/uploads/${uploadId}`, { method: "DELETE" }),
     deleteFile: (fileId: string) => call<void>(`/api/files/${fileId}`, { method: "DELETE" }),
+    deleteFiles: (body: DeleteFilesInput) => call<DeleteFilesResultDto>("/api/files/delete", { method: "POST", body }),
     createShare: (fileId: string, body: { expiresInSeconds?: number; maxDownloads?: number | null; password?: string }) =>
       call<{ share: ShareSummary & { url: string } }>(`/api/files/${fileId}/shares`, { method: "POST", body }).then((r) => r.share),
     listShares: (fileId: string) => call<{ shares: ShareSummary[] }>(`/api/files/${fileId}/shares`, { method: "GET" }).then((r) => r.shares),

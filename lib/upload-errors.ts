@@ -30,10 +30,6 @@ const STORAGE_CODES: Record<string, UploadProblem> = {
     message: "The data that reached storage does not match the file's checksum (did the file change while it was uploading?). Retry, or add the file again.",
     canRetry: true,
   },
-  InvalidDigest: {
-    message: "The data that reached storage does not match the file's checksum (did the file change while it was uploading?). Retry, or add the file again.",
-    canRetry: true,
-  },
   RequestTimeout: { message: "Storage stopped waiting for the data (the connection was too slow or interrupted). Retry.", canRetry: true },
   NoSuchUpload: {
     message: "Storage no longer has this upload (it was cancelled or expired). Remove the file and add it again.",
@@ -51,6 +47,8 @@ const STORAGE_CODES: Record<string, UploadProblem> = {
   ServiceUnavailable: { message: "Storage is unavailable right now. Retry in a moment.", canRetry: true },
   InternalError: { message: "Storage had an internal error. Retry in a moment.", canRetry: true },
 };
+
+STORAGE_CODES.InvalidDigest = STORAGE_CODES.BadDigest!;
 
 /** The same by HTTP status, when storage sent no code (or one not listed above). */
 function storageStatusProblem(status: number): UploadProblem {

@@ -99,6 +99,8 @@ async function main(): Promise<number> {
       OIDC_ADMIN_GROUPS: "valet-admins",
       // The tests' addresses are at example.test; another domain is refused.
       OIDC_ALLOWED_DOMAINS: "example.test",
+      // /api/metrics is off unless this is set; observability.test.ts scrapes it.
+      METRICS_TOKEN: randomBytes(24).toString("hex"),
     };
     if (!(await stage("build", () => run(BIN("next"), ["build"], { cwd: ROOT, env: appEnv })))) return summary(started);
     await startApp(appEnv, port);
@@ -132,7 +134,9 @@ async function main(): Promise<number> {
  */
 async function serve(file: string, env: NodeJS.ProcessEnv): Promise<number> {
   const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
-  const names = Object.keys(env).filter((name) => /^(VALET_TEST_|DATABASE_URL$|S3_|AUTH_|APP_URL$|CHROMIUM_PATH$|RATE_LIMIT_|SHARE_|OIDC_)/.test(name));
+  const names = Object.keys(env).filter((name) =>
+    /^(VALET_TEST_|DATABASE_URL$|S3_|AUTH_|APP_URL$|CHROMIUM_PATH$|RATE_LIMIT_|SHARE_|METRICS_TOKEN$|OIDC_)/.test(name),
+  );
   await writeFile(file, names.map((name) => `export ${name}=${quote(env[name] ?? "")}\n`).join(""));
   console.log(`\nServices are up; their environment is in ${file}. Ctrl-C stops them.`);
   return new Promise(() => setInterval(() => undefined, 60_000));

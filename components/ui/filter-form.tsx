@@ -7,7 +7,7 @@ import { buttonClasses } from "@/components/ui/button";
 export const filterInputClass =
   "block w-full rounded-md border-0 px-2.5 py-1.5 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600 dark:ring-slate-600 dark:focus:ring-indigo-500";
 
-/** A labelled control in an admin filter form (a GET form: filters live in the URL). */
+/** A labelled control in a listing's filter form (a GET form: filters live in the URL). */
 export function FilterField({ label, className = "", children }: { label: string; className?: string; children: ReactNode }) {
   return (
     <label className={`space-y-1 text-sm ${className}`}>

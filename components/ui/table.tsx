@@ -1,11 +1,12 @@
 import type { ReactNode } from "react";
 
 /**
- * A bordered, horizontally scrollable table; an empty header renders as an "Actions" column. The
- * wrapper is positioned so that the visually hidden caption and header (absolutely positioned)
- * stay inside it: otherwise they escape the scroll box and make the whole page scroll sideways.
+ * A bordered, horizontally scrollable table; an empty header renders as an "Actions" column, and a
+ * header may be a control (a "select all" checkbox). The wrapper is positioned so that the visually
+ * hidden caption and header (absolutely positioned) stay inside it: otherwise they escape the
+ * scroll box and make the whole page scroll sideways.
  */
-export function Table({ caption, headers, children }: { caption: string; headers: string[]; children: ReactNode }) {
+export function Table({ caption, headers, children }: { caption: string; headers: ReactNode[]; children: ReactNode }) {
   return (
     <div className="relative overflow-x-auto rounded-xl border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
       <table className="min-w-full text-left text-sm">
@@ -13,7 +14,7 @@ export function Table({ caption, headers, children }: { caption: string; headers
         <thead className="bg-slate-50 text-slate-600 dark:bg-slate-950 dark:text-slate-400">
           <tr>
             {headers.map((h, i) => (
-              <th key={`${h}-${i}`} scope="col" className="px-3 py-2 font-medium">
+              <th key={i} scope="col" className="px-3 py-2 font-medium">
                 {h || <span className="sr-only">Actions</span>}
               </th>
             ))}

@@ -5,8 +5,9 @@ import { ZodError } from "zod";
 import { AppError } from "@/lib/errors";
 
 /**
- * For the admin pages: a listing whose filters or cursor are not right (typed by hand, or a link
- * edited) becomes a message shown above the filters, never an error page.
+ * For the listing pages (the admin console, My files): a listing whose filters or cursor are not
+ * right (typed by hand, or a link edited) becomes a message shown above the filters, never an
+ * error page.
  */
 export async function listingOrProblem<T>(load: () => Promise<T>): Promise<{ data: T | null; problem: string | null }> {
   try {

@@ -10,6 +10,7 @@ import { AppError } from "@/lib/errors";
 import type { Actor } from "./access";
 import { env, type OidcConfig } from "./env";
 import { identityFromIdToken, PENDING_LINK_TTL_SECONDS, sealPendingLink, signInWithIdentity } from "./identities";
+import { logger } from "./log";
 import { requestMeta } from "./route";
 import { cookieOptions, isServedOverHttps, pendingLinkCookieName, SESSION_MAX_AGE_SECONDS, sessionUserId } from "./session-cookie";
 import { noteSignInRefusal, signInWithPassword } from "./sign-in";
@@ -65,10 +66,13 @@ export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
         // A refused provider callback is someone's failed sign-in: one line, not a stack.
         if (type === "CallbackRouteError" || type === "InvalidCheck" || type === "OAuthCallbackError" || type === "AccessDenied") {
           const cause = (error as { cause?: { err?: Error } }).cause?.err;
-          console.warn(`sign-in with the identity provider refused: ${type}${cause ? `: ${cause.message}` : ""}`);
+          logger().warn({ type, reason: cause?.message }, "sign-in with the identity provider refused");
           return;
         }
-        console.error(error);
+        logger().error({ err: error }, "Auth.js error");
+      },
+      warn(code) {
+        logger().warn({ code }, `Auth.js warning: ${code}`);
       },
     },
     providers: [

@@ -8,6 +8,7 @@ import { Prisma, PrismaClient } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 
 import { env } from "./env";
+import { logger } from "./log";
 
 // One pool of DATABASE_POOL_SIZE connections per process. Prisma runs on it through the driver
 // adapter; the few statements every request pays for (the acting user, the sign call's reads and
@@ -23,7 +24,7 @@ function pool(): pg.Pool {
     const created = new pg.Pool({ connectionString: env().DATABASE_URL, max: env().DATABASE_POOL_SIZE, connectionTimeoutMillis: 5_000 });
     // An idle connection the server dropped (a restart, a cut network) is replaced on next use;
     // without a listener the pool's error event would end the process.
-    created.on("error", (error) => console.warn(`database: idle connection lost (${error.message})`));
+    created.on("error", (error) => logger().warn({ err: error }, `database: idle connection lost (${error.message})`));
     globalForDb.valetPool = created;
   }
   return globalForDb.valetPool;

@@ -57,6 +57,15 @@ describe("parseEnv", () => {
     for (const name of ["DATABASE_URL", "AUTH_SECRET", "APP_URL", "UPLOAD_URL_TTL_SECONDS"]) expect(message).toContain(`${name}:`);
   });
 
+  it("reads LOG_LEVEL (info by default) and METRICS_TOKEN (off by default, at least 16 characters)", () => {
+    expect(parseEnv(minimal).LOG_LEVEL).toBe("info");
+    expect(parseEnv({ ...minimal, LOG_LEVEL: "debug" }).LOG_LEVEL).toBe("debug");
+    expect(() => parseEnv({ ...minimal, LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL:/);
+    expect(parseEnv(minimal).METRICS_TOKEN).toBeUndefined();
+    expect(parseEnv({ ...minimal, METRICS_TOKEN: "m".repeat(16) }).METRICS_TOKEN).toBe("m".repeat(16));
+    expect(() => parseEnv({ ...minimal, METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN: must be at least 16 characters/);
+  });
+
   it("requires both S3 keys or neither", () => {
     expect(() => parseEnv({ ...minimal, S3_ACCESS_KEY_ID: "a" })).toThrow(/S3_SECRET_ACCESS_KEY/);
   });

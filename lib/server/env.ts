@@ -98,6 +98,10 @@ const envSchema = z
     // sign answer 503 at once while the last look (or any storage call since) found it down.
     STORAGE_PROBE_INTERVAL_SECONDS: seconds(3600).default(5),
     CORS_ALLOWED_ORIGINS: list.optional(),
+    // The least severe log line written (JSON on stdout; see log.ts).
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // Bearer token for GET /api/metrics; unset, the endpoint answers 404 (metrics are off).
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional(),
     // Sign-up: new accounts, by password or at a first sign-in with the identity provider.
     SIGN_UP: bool.default(true),
     // Password sign-in (and password sign-up). Off: the identity provider is the only way in.

@@ -1,16 +1,20 @@
 import "server-only";
 
-import type { Upload } from "@/generated/prisma/client";
-import type { FileDto } from "@/lib/dto";
+import { Prisma, type Upload } from "@/generated/prisma/client";
+import type { DeleteFilesResultDto, FileDto, FileListItemDto } from "@/lib/dto";
 import { AppError } from "@/lib/errors";
-import { inlineContentType, isInlineSafe } from "@/lib/share-policy";
+import { FILE_KIND_RULES, type FileKind, type FileKindRule } from "@/lib/media-types";
+import { hasThumbnail, inlineContentType, isInlineSafe } from "@/lib/share-policy";
+import type { ListFilesQuery } from "@/lib/validation/files";
 
 import { assertAdmin, assertScope, foundOr404, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
 import { normalizeEtag } from "./integrity";
+import { metrics } from "./metrics";
 import { storage } from "./storage";
+import { containsText, uploadPage, uploadPageStatement, type UploadPageQuery } from "./upload-pages";
 
 // A file is an upload that storage confirmed: status READY.
 
@@ -27,17 +31,48 @@ export function toFileDto(u: Upload): FileDto {
   };
 }
 
-// GET /api/files — newest first, keyset-paginated by (createdAt, id).
-export async function listFiles(args: { user: Actor; limit: number; cursor?: string }) {
+/** One page of My files: the owner's READY files, filtered, in keyset order. */
+function ownerFilesPage(ownerId: string, query: ListFilesQuery): UploadPageQuery {
+  // ownerId and status first: the (ownerId, status, column, id) index of each sort starts with them.
+  const filters = [Prisma.sql`u."ownerId" = ${ownerId}::uuid`, Prisma.sql`u.status = 'READY'`];
+  if (query.q) filters.push(containsText(Prisma.sql`u.name`, query.q));
+  if (query.type) filters.push(fileKindSql(query.type));
+  return { ...query, filters };
+}
+
+/** The statement listFiles runs, for a test to EXPLAIN. */
+export const ownerFilesStatement = (ownerId: string, query: ListFilesQuery): Prisma.Sql => uploadPageStatement(ownerFilesPage(ownerId, query));
+
+/** The upload's type is of this kind (lib/media-types.ts FILE_KIND_RULES; "other" is none of the rest). */
+function fileKindSql(kind: FileKind): Prisma.Sql {
+  const isOf = (rule: FileKindRule) =>
+    Prisma.join(
+      [
+        ...rule.prefixes.map((prefix) => Prisma.sql`u."contentType" LIKE ${`${prefix}%`}`),
+        ...(rule.types.length > 0 ? [Prisma.sql`u."contentType" = ANY(${rule.types}::text[])`] : []),
+      ],
+      " OR ",
+    );
+  if (kind !== "other") return isOf(FILE_KIND_RULES[kind]);
+  return Prisma.sql`NOT (${Prisma.join(Object.values(FILE_KIND_RULES).map(isOf), " OR ")})`;
+}
+
+// GET /api/files — my READY files: search, kind, sort, keyset pages, with each file's live links.
+export async function listFiles(args: { user: Actor; query: ListFilesQuery }): Promise<{ files: FileListItemDto[]; nextCursor: string | null }> {
   assertScope(args.user, "files:read");
-  const rows = await db().upload.findMany({
-    where: { ownerId: args.user.id, status: "READY" },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: args.limit + 1,
-    ...(args.cursor ? { cursor: { id: args.cursor }, skip: 1 } : {}),
-  });
-  const page = rows.slice(0, args.limit);
-  return { files: page.map(toFileDto), nextCursor: rows.length > args.limit ? (page.at(-1)?.id ?? null) : null };
+  const { rows, nextCursor } = await uploadPage(ownerFilesPage(args.user.id, args.query));
+  return {
+    files: rows.map((u) => ({
+      id: u.id,
+      name: u.name,
+      size: Number(u.size),
+      type: u.contentType,
+      createdAt: u.createdAt.toISOString(),
+      completedAt: u.completedAt?.toISOString() ?? null,
+      liveShareLinks: u.liveShareLinks,
+    })),
+    nextCursor,
+  };
 }
 
 /** One of the actor's own READY files; anything else (someone else's, a malformed id) is 404. */
@@ -98,15 +133,30 @@ export async function presignVerifiedDownload(
   });
 }
 
-// DELETE /api/files/:id — also one of the owner's QUARANTINED uploads, which counts against their quota
+/** What an owner may delete: a READY file, or a QUARANTINED one, which counts against their quota. */
+const deletableBy = (ownerId: string) => ({ ownerId, status: { in: ["READY" as const, "QUARANTINED" as const] } });
+
+// DELETE /api/files/:id
 export async function deleteFile(args: { user: Actor; fileId: string; meta: RequestMeta }): Promise<void> {
   assertScope(args.user, "files:write");
-  const file = await foundOr404(
-    args.fileId,
-    (id) => db().upload.findFirst({ where: { id, ownerId: args.user.id, status: { in: ["READY", "QUARANTINED"] } } }),
-    NO_SUCH_FILE,
-  );
+  const file = await foundOr404(args.fileId, (id) => db().upload.findFirst({ where: { id, ...deletableBy(args.user.id) } }), NO_SUCH_FILE);
   await removeFile(file, args.user.id, args.meta);
+}
+
+/**
+ * POST /api/files/delete — several of the actor's files, each removed as DELETE /api/files/:id
+ * removes one (object, row, links, audit row). Ids that name none of them (someone else's, gone,
+ * never were) are reported, not refused: nothing of anyone else's is read or touched. One file
+ * after another, so a storage outage stops the batch at the first file it could not delete; the
+ * ones before stay deleted, and asking again reports them as not found.
+ */
+export async function deleteFiles(args: { user: Actor; ids: string[]; meta: RequestMeta }): Promise<DeleteFilesResultDto> {
+  assertScope(args.user, "files:write");
+  const ids = [...new Set(args.ids.map((id) => id.toLowerCase()))];
+  const files = await db().upload.findMany({ where: { id: { in: ids }, ...deletableBy(args.user.id) } });
+  for (const file of files) await removeFile(file, args.user.id, args.meta);
+  const found = new Set(files.map((f) => f.id));
+  return { deleted: ids.filter((id) => found.has(id)), notFound: ids.filter((id) => !found.has(id)) };
 }
 
 // DELETE /api/admin/files/:id — anyone's file, quarantined ones too
@@ -134,16 +184,30 @@ export async function removeFile(file: Upload, actorUserId: string, meta: Reques
 export async function createDownloadUrl(args: { user: Actor; fileId: string; inline: boolean; meta: RequestMeta }): Promise<string> {
   assertScope(args.user, "files:read");
   const file = await getOwnedFileOrThrow(args.user, args.fileId);
-  const expiresIn = env().DOWNLOAD_URL_TTL_SECONDS;
   // Only types that are safe to render are ever served inline; the rest stay attachments.
   const inline = args.inline && isInlineSafe(file.contentType);
+  return signOwnerDownload(args.user, file, { inline, expiresIn: env().DOWNLOAD_URL_TTL_SECONDS }, args.meta);
+}
+
+/** A thumbnail's storage URL is fetched the moment the browser follows the redirect to it. */
+export const THUMBNAIL_URL_TTL_SECONDS = 60;
+
+// GET /api/files/:id/thumbnail — what a list's <img> loads: the inline download of a picture that
+// has a thumbnail (share-policy's hasThumbnail), verified and audited like any download.
+export async function createThumbnailUrl(args: { user: Actor; fileId: string; meta: RequestMeta }): Promise<string> {
+  assertScope(args.user, "files:read");
+  const file = await getOwnedFileOrThrow(args.user, args.fileId);
+  if (!hasThumbnail({ type: file.contentType, size: Number(file.size) })) throw new AppError("not_found", "This file has no thumbnail.");
+  return signOwnerDownload(args.user, file, { inline: true, expiresIn: THUMBNAIL_URL_TTL_SECONDS }, args.meta);
+}
+
+/** One HEAD (presignVerifiedDownload), a URL signed locally, one audit row, one key counted (a thumbnail is a preview). */
+async function signOwnerDownload(user: Actor, file: Upload, args: { inline: boolean; expiresIn: number }, meta: RequestMeta): Promise<string> {
+  const { inline, expiresIn } = args;
   const contentType = inline ? inlineContentType(file.contentType) : file.contentType;
-  const url = await presignVerifiedDownload(file, { contentType, expiresIn, inline }, args.meta);
+  const url = await presignVerifiedDownload(file, { contentType, expiresIn, inline }, meta);
   const expiresAt = new Date(Date.now() + expiresIn * 1000).toISOString();
-  await recordAudit(
-    db(),
-    { action: "file.download_signed", actorUserId: args.user.id, uploadId: file.id, key: file.key, detail: { expiresAt, inline } },
-    args.meta,
-  );
+  await recordAudit(db(), { action: "file.download_signed", actorUserId: user.id, uploadId: file.id, key: file.key, detail: { expiresAt, inline } }, meta);
+  metrics().keysIssued.inc({ operation: inline ? "preview" : "download" });
   return url;
 }

@@ -9,12 +9,14 @@ import { storageProbe } from "./storage";
 // last saw (a fresh look when that is older than STORAGE_PROBE_INTERVAL_SECONDS), which is what
 // reserve and sign act on: a load balancer and the API agree on whether storage is up.
 export async function checkHealth() {
-  const [database, objectStorage] = await Promise.all([
-    queryRows(Prisma.sql`SELECT 1`).then(
-      () => "ok" as const,
-      () => "unavailable" as const,
-    ),
-    storageProbe().check(),
-  ]);
+  const [database, objectStorage] = await Promise.all([databaseStatus(), storageProbe().check()]);
   return { ok: database === "ok" && objectStorage === "ok", database, storage: objectStorage };
+}
+
+/** One `SELECT 1`: does the database answer now? (Also read by valet_database_up on each scrape.) */
+export async function databaseStatus(): Promise<"ok" | "unavailable"> {
+  return queryRows(Prisma.sql`SELECT 1`).then(
+    () => "ok" as const,
+    () => "unavailable" as const,
+  );
 }

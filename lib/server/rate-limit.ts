@@ -6,6 +6,7 @@ import { retryAfterSeconds } from "@/lib/limits";
 
 import { db, NOW_UTC, queryRows } from "./db";
 import { env } from "./env";
+import { metrics } from "./metrics";
 
 // Rate limits, counted in PostgreSQL so that every app instance shares them. Fixed windows, one
 // row per (kind, subject); the upsert is atomic per row, so a count is never lost to a race and a
@@ -90,7 +91,7 @@ export function rateLimitCount(
   onlyIf: Prisma.Sql = Prisma.sql`true`,
 ): RateLimitCount {
   const limit = limitFor(kind);
-  const checks: Array<{ key: Prisma.Sql | null; max: number; where: string }> = [];
+  const checks: Array<{ key: Prisma.Sql | null; max: number; where: string; per: "user" | "account" | "ip" }> = [];
   // A user id may be SQL (e.g. the actor's id from the same statement): the key is built there too.
   const who =
     subject.userId !== undefined
@@ -98,11 +99,17 @@ export function rateLimitCount(
       : subject.account
         ? Prisma.sql`${`${kind}:account:${subject.account}`}::text`
         : null;
-  checks.push({ key: who && limit.perSubject > 0 ? who : null, max: limit.perSubject, where: kind === "sign_in" ? " for this account" : "" });
+  checks.push({
+    key: who && limit.perSubject > 0 ? who : null,
+    max: limit.perSubject,
+    where: kind === "sign_in" ? " for this account" : "",
+    per: subject.userId !== undefined ? "user" : "account",
+  });
   checks.push({
     key: subject.ip ? Prisma.sql`${`${kind}:ip:${subject.ip}`}::text` : null,
     max: limit.perIp,
     where: kind === "sign_in" ? " from your address" : "",
+    per: "ip",
   });
   const [first, second] = checks as [(typeof checks)[0], (typeof checks)[0]];
   const windowOver = Prisma.sql`"RateLimit"."windowStart" <= ${NOW_UTC} - make_interval(secs => ${limit.windowSeconds})`;
@@ -129,7 +136,10 @@ export function rateLimitCount(
       for (const [count, windowStart, check] of counted) {
         if (count === null || windowStart === null) continue;
         const wait = retryAfterSeconds(count, check.max, windowStart, now, limit.windowSeconds);
-        if (wait > 0) throw new AppError("rate_limited", `Too many ${limit.what}${check.where}. Try again in ${waitText(wait)}.`, { retryAfterSeconds: wait });
+        if (wait > 0) {
+          metrics().rateLimited.inc({ limit: kind, per: check.per });
+          throw new AppError("rate_limited", `Too many ${limit.what}${check.where}. Try again in ${waitText(wait)}.`, { retryAfterSeconds: wait });
+        }
       }
     },
   };

@@ -8,6 +8,8 @@ import { assertAdmin, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
+import { logger } from "./log";
+import { metrics, type ReconcilerKind } from "./metrics";
 import { OBJECT_PREFIX, statusOf, storage } from "./storage";
 import { settleUpload } from "./uploads";
 
@@ -58,7 +60,10 @@ export async function reconcile(options: { dryRun?: boolean; fix?: boolean } = {
     errors: 0,
   };
   const lock = await takeLock();
-  if (!lock) return { ...report, skipped: true };
+  if (!lock) {
+    metrics().reconcilerRuns.inc({ result: "skipped" });
+    return { ...report, skipped: true };
+  }
   try {
     await settlePending(report, dryRun);
     await abortStaleMultipart(report, dryRun);
@@ -66,11 +71,32 @@ export async function reconcile(options: { dryRun?: boolean; fix?: boolean } = {
     if (!dryRun) {
       const { orphans, ...counts } = report;
       await recordAudit(db(), { action: "reconciler.run", actorUserId: null, detail: { ...counts, orphans: orphans.length } }, SYSTEM);
+      countRun(report);
     }
     return report;
+  } catch (error) {
+    metrics().reconcilerRuns.inc({ result: "failed" });
+    throw error;
   } finally {
     await lock.release();
   }
+}
+
+/** A finished run's counts, into this instance's metrics. */
+function countRun(report: ReconcileReport): void {
+  const counts: Record<ReconcilerKind, number> = {
+    recovered: report.recovered,
+    rejected: report.rejected,
+    expired: report.expired,
+    multipart_aborted: report.multipartAborted,
+    dead_objects_deleted: report.deadObjectsDeleted,
+    orphans_found: report.orphans.length,
+    orphans_deleted: report.orphansDeleted,
+    errors: report.errors,
+  };
+  for (const [kind, n] of Object.entries(counts)) metrics().reconcilerItems.inc({ kind }, n);
+  metrics().reconcilerRuns.inc({ result: "ok" });
+  metrics().reconcilerLastRun.set(Date.now() / 1000);
 }
 
 /**
@@ -104,7 +130,10 @@ async function guarded(report: ReconcileReport, what: string, step: () => Promis
   } catch (error) {
     report.errors += 1;
     const status = statusOf(error);
-    console.error(`reconciler: ${what} failed, skipped: ${status ? `storage answered ${status} ` : ""}${(error as Error).message}`);
+    logger().error(
+      { err: error, storageStatus: status },
+      `reconciler: ${what} failed, skipped: ${status ? `storage answered ${status} ` : ""}${(error as Error).message}`,
+    );
   }
 }
 
@@ -143,10 +172,12 @@ async function settleOne(upload: Upload, report: ReconcileReport, dryRun: boolea
     report.expired += 1;
     if (dryRun) return;
     if (upload.s3UploadId) await storage().abortMultipartUpload(upload.key, upload.s3UploadId);
-    await db().$transaction(async (tx) => {
+    const isMoved = await db().$transaction(async (tx) => {
       const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "EXPIRED", completedAt: now } });
       if (moved.count === 1) await recordAudit(tx, { action: "upload.expired", actorUserId: null, uploadId: upload.id, key: upload.key }, SYSTEM);
+      return moved.count === 1;
     });
+    if (isMoved) metrics().uploads.inc({ outcome: "EXPIRED" });
   }
 }
 

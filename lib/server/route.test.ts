@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AppError, ERROR_STATUS } from "@/lib/errors";
 
 import { PEER_ADDRESS_HEADER } from "./peer-address";
+import { runInRequest } from "./request-context";
 import { clientIp, toErrorResponse } from "./route";
 
 describe("toErrorResponse", () => {
@@ -29,12 +30,21 @@ describe("toErrorResponse", () => {
     expect(res.headers.get("retry-after")).toBe("5");
   });
 
-  it("hides unknown errors behind a fixed 500 message", async () => {
-    const spy = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const res = toErrorResponse(new Error("secret internals"));
-    expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: { code: "internal", message: "Something went wrong on our side. It has been logged." } });
+  it("hides unknown errors behind a fixed 500 message that quotes the request id, and logs the real error under that id", async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0);
+    const context = { requestId: "3f1e2d4c-0000-4000-8000-000000000001" };
+    const res = runInRequest(context, () => toErrorResponse(new Error("secret internals")));
     spy.mockRestore();
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({
+      error: { code: "internal", message: `Something went wrong on our side. It has been logged. Reference: ${context.requestId}` },
+    });
+    expect(context).toMatchObject({ errorCode: "internal" });
+    const logged = written.map((line) => JSON.parse(line) as { level: string; requestId?: string; err?: { message: string } });
+    expect(logged).toEqual([
+      expect.objectContaining({ level: "error", requestId: context.requestId, err: expect.objectContaining({ message: "secret internals" }) }),
+    ]);
   });
 });
 

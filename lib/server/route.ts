@@ -1,5 +1,6 @@
 import "server-only";
 
+import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import { NextResponse, type NextRequest } from "next/server";
 import { ZodError, type z } from "zod";
@@ -13,12 +14,15 @@ import type { RequestMeta } from "./audit";
 import { mediaType, readBodyText } from "./body";
 import { DATABASE_UNAVAILABLE_MESSAGE } from "./db";
 import { env } from "./env";
+import { logger } from "./log";
 import { PEER_ADDRESS_HEADER } from "./peer-address";
+import { currentRequest, noteRequestError, REQUEST_ID_HEADER, routePattern, runInRequest, upstreamRequestId, type RequestContext } from "./request-context";
+import { recordRequest } from "./request-log";
 import { sessionUserId } from "./session-cookie";
 import { resolveActor, type Caller } from "./users";
 
-// Every API route goes through one of these wrappers: session, params, JSON parsing and the
-// error table live here so that handlers stay a few lines long.
+// Every API route goes through one of these wrappers: session, params, JSON parsing, the error
+// table, the request id and the request's log line live here so that handlers stay a few lines long.
 
 interface Context<P> {
   req: NextRequest;
@@ -30,15 +34,55 @@ type RouteContext<P> = { params: Promise<P> };
 
 export function withPublic<P = Record<string, never>>(handler: Handler<Context<P>>) {
   return async (req: NextRequest, route: RouteContext<P>): Promise<Response> => {
-    try {
+    // Params first: the route's pattern (for the log) needs them, whatever is refused next.
+    const params = await route.params;
+    return observeRequest(req, routePattern(req.nextUrl.pathname, params as Record<string, string>), async () => {
       assertSameOrigin(req);
-      const params = await route.params;
       assertIdParam(params);
-      return await handler({ req, params, meta: requestMeta(req) });
+      return handler({ req, params, meta: requestMeta(req) });
+    });
+  };
+}
+
+/**
+ * Serves one API request under a fresh request id: every line logged meanwhile carries it, the
+ * answer carries it as X-Request-Id (errors too, a 500's message as well), and the request ends
+ * with one log line and its HTTP metrics. Anything `run` throws becomes the error answer.
+ */
+export async function observeRequest(req: NextRequest, route: string, run: () => Promise<Response>): Promise<Response> {
+  const started = performance.now();
+  const context: RequestContext = { requestId: randomUUID() };
+  let response = await runInRequest(context, async () => {
+    try {
+      return await run();
     } catch (error) {
       return toErrorResponse(error);
     }
-  };
+  });
+  response = withHeader(response, REQUEST_ID_HEADER, context.requestId);
+  recordRequest({
+    requestId: context.requestId,
+    upstreamRequestId: upstreamRequestId(req.headers.get(REQUEST_ID_HEADER)),
+    method: req.method,
+    route,
+    status: response.status,
+    durationMs: performance.now() - started,
+    userId: context.userId,
+    errorCode: context.errorCode,
+  });
+  return response;
+}
+
+/** Responses made by Response.redirect() or fetch() have immutable headers: those are copied. */
+function withHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    const copy = new Response(response.body, response);
+    copy.headers.set(name, value);
+    return copy;
+  }
 }
 
 export function withUser<P = Record<string, never>>(handler: Handler<Context<P> & { user: Actor }>) {
@@ -101,6 +145,10 @@ export function json(data: unknown, status = 200, headers: Record<string, string
 
 export const noContent = (): Response => new Response(null, { status: 204 });
 
+/** 302 to a presigned storage URL: never cached, and the URL (a credential) not sent on as a Referer. */
+export const redirectToStorage = (url: string): Response =>
+  new Response(null, { status: 302, headers: { location: url, "cache-control": "no-store", "referrer-policy": "no-referrer" } });
+
 /** Every `[id]` in the API is a UUID: anything else names nothing (404, before any query). */
 function assertIdParam(params: unknown): void {
   const id = (params as { id?: unknown } | null | undefined)?.id;
@@ -146,21 +194,31 @@ export function clientIp(headers: Headers, hops = env().TRUSTED_PROXY_HOPS): str
   return chosen !== null && isIP(chosen) !== 0 ? chosen : peer;
 }
 
+/** The answer for anything a handler throws; its code goes on the request's log line. */
 export function toErrorResponse(error: unknown): Response {
+  const [response, code] = errorAnswer(error);
+  noteRequestError(code);
+  return response;
+}
+
+function errorAnswer(error: unknown): [Response, AppError["code"]] {
   if (error instanceof AppError) {
     const retry: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { "retry-after": String(error.retryAfterSeconds) };
-    return json(error.toBody(), error.status, retry);
+    return [json(error.toBody(), error.status, retry), error.code];
   }
   if (error instanceof ZodError) {
     const issue = error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-    return json(new AppError("invalid_input", `${where}${issue?.message ?? "invalid input"}`).toBody(), 422);
+    return [json(new AppError("invalid_input", `${where}${issue?.message ?? "invalid input"}`).toBody(), 422), "invalid_input"];
   }
   if (isDatabaseDown(error)) {
-    return json(new AppError("database_unavailable", DATABASE_UNAVAILABLE_MESSAGE).toBody(), 503, { "retry-after": "5" });
+    return [json(new AppError("database_unavailable", DATABASE_UNAVAILABLE_MESSAGE).toBody(), 503, { "retry-after": "5" }), "database_unavailable"];
   }
-  console.error("Unhandled error in API route", error);
-  return json(new AppError("internal", "Something went wrong on our side. It has been logged.").toBody(), 500);
+  // The real error goes to the log only, under the request id the caller is given to quote.
+  logger().error({ err: error }, "Unhandled error in API route");
+  const requestId = currentRequest()?.requestId;
+  const reference = requestId ? ` Reference: ${requestId}` : "";
+  return [json(new AppError("internal", `Something went wrong on our side. It has been logged.${reference}`).toBody(), 500), "internal"];
 }
 
 /**

@@ -22,6 +22,8 @@ import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { env } from "./env";
 import { getOwnedFileOrThrow, presignVerifiedDownload } from "./files";
+import { isLiveShareLink } from "./live-links";
+import { metrics } from "./metrics";
 import { hashPassword, verifyPassword } from "./passwords";
 import { enforceRateLimit } from "./rate-limit";
 import { shareErrorPage } from "./share-error-page";
@@ -151,9 +153,24 @@ function goneError(status: Exclude<ShareStatus, "active">): AppError {
   return new AppError(GONE_CODES[status], SHARE_GONE_MESSAGES[status]);
 }
 
+type ShareDownloadArgs = { token: string; password?: string; meta: RequestMeta };
+
 // GET|POST /s/:token/download — checks in order: known, still valid, password; then counts
 // the download atomically and hands out a GET that lives SHARE_DOWNLOAD_URL_TTL_SECONDS.
-export async function downloadViaShareLink(args: { token: string; password?: string; meta: RequestMeta }): Promise<string> {
+export async function downloadViaShareLink(args: ShareDownloadArgs): Promise<string> {
+  try {
+    const url = await downloadShared(args);
+    metrics().shareDownloads.inc({ result: "ok" });
+    metrics().keysIssued.inc({ operation: "share_download" });
+    return url;
+  } catch (error) {
+    // The refusal's code (link_expired, wrong_password, rate_limited, …): a bounded set.
+    metrics().shareDownloads.inc({ result: error instanceof AppError ? error.code : "error" });
+    throw error;
+  }
+}
+
+async function downloadShared(args: ShareDownloadArgs): Promise<string> {
   const resolved = await resolveShareLink(args.token);
   if (!resolved) throw unknownLink();
   const { link, file } = resolved;
@@ -165,8 +182,7 @@ export async function downloadViaShareLink(args: { token: string; password?: str
   // so two racing downloads of a one-download link cannot both succeed.
   const counted = await db().$executeRaw`
     UPDATE "ShareLink" SET "downloadCount" = "downloadCount" + 1
-    WHERE id = ${link.id}::uuid AND "revokedAt" IS NULL AND "expiresAt" > ${NOW_UTC}
-      AND ("maxDownloads" IS NULL OR "downloadCount" < "maxDownloads")`;
+    WHERE id = ${link.id}::uuid AND ${isLiveShareLink("ShareLink")}`;
   if (counted !== 1) {
     const again = await resolveShareLink(args.token);
     throw goneError(again && again.status !== "active" ? again.status : "used_up");
@@ -197,6 +213,7 @@ async function checkPassword(link: ShareLink, password: string | undefined, meta
   // This attempt is number `passwordFailures`: beyond the allowance it is refused unchecked.
   const retryAfter = passwordRetryAfter({ passwordFailures: counted.passwordFailures - 1, failureWindowFrom: counted.failureWindowFrom }, new Date());
   if (retryAfter > 0) {
+    metrics().rateLimited.inc({ limit: "password", per: "link" });
     throw new AppError("rate_limited", `Too many wrong passwords for this link. Try again in ${Math.ceil(retryAfter / 60)} minute(s).`, {
       retryAfterSeconds: retryAfter,
     });
@@ -232,5 +249,6 @@ export async function createSharePreviewUrl(resolved: ResolvedShare, meta: Reque
     throw error;
   }
   await recordAudit(db(), { action: "share.preview_signed", actorUserId: null, uploadId: file.id, shareLinkId: link.id, key: file.key }, meta);
+  metrics().keysIssued.inc({ operation: "share_preview" });
   return url;
 }

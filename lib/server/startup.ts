@@ -2,6 +2,7 @@ import "server-only";
 
 import { pruneAuditEvents } from "./audit";
 import { ConfigError, env } from "./env";
+import { logger } from "./log";
 import { pruneRateLimits } from "./rate-limit";
 import { reconcile } from "./reconciler";
 import { issueSetupToken } from "./setup";
@@ -18,7 +19,7 @@ export async function startServer(): Promise<void> {
     config = env();
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`\n${error.message}\n`);
+      logger().fatal(error.message);
       process.exit(1);
     }
     throw error;
@@ -27,16 +28,16 @@ export async function startServer(): Promise<void> {
     const principals =
       config.S3_UPLOAD_PRINCIPAL && config.S3_DOWNLOAD_PRINCIPAL ? { upload: config.S3_UPLOAD_PRINCIPAL, download: config.S3_DOWNLOAD_PRINCIPAL } : undefined;
     await storage().ensureBucket({ corsOrigins: config.CORS_ALLOWED_ORIGINS, principals });
-    console.log(
+    logger().info(
       `Bucket "${config.S3_BUCKET}" ready; CORS allows ${config.CORS_ALLOWED_ORIGINS.join(", ")}` +
         (principals ? `; policy: ${principals.upload} may only write and ${principals.download} only read under ${OBJECT_PREFIX}` : ""),
     );
   }
   if (!storage().hasLeastPrivilegeKeys && process.env.NODE_ENV === "development") {
-    console.log("Storage: the main key signs browser URLs (fine for trying Valet; production wants the upload and download keys — README: Security model)");
+    logger().info("Storage: the main key signs browser URLs (fine for trying Valet; production wants the upload and download keys — README: Security model)");
   } else if (!storage().hasLeastPrivilegeKeys) {
-    console.warn(
-      "WARNING: S3_UPLOAD_ACCESS_KEY_ID/S3_DOWNLOAD_ACCESS_KEY_ID are not both set, so the main storage key signs the URLs browsers get. " +
+    logger().warn(
+      "S3_UPLOAD_ACCESS_KEY_ID/S3_DOWNLOAD_ACCESS_KEY_ID are not both set, so the main storage key signs the URLs browsers get. " +
         "Storage then acts on headers a URL does not sign with the main key's rights: e.g. x-amz-copy-source on an upload URL is not refused by storage " +
         "(completion still rejects what it did not sign). Give Valet a write-only upload key and a read-only download key (README: Storage keys).",
     );
@@ -44,22 +45,27 @@ export async function startServer(): Promise<void> {
   // Reserve and sign read storage's availability from this probe instead of asking storage each time.
   storageProbe().start();
   const setupToken = await issueSetupToken().catch((error: unknown) => {
-    console.warn(`Could not check for an administrator (${(error as Error).message}); restart once the database answers to get a setup token.`);
+    logger().warn(
+      { err: error },
+      `Could not check for an administrator (${(error as Error).message}); restart once the database answers to get a setup token.`,
+    );
     return null;
   });
   if (setupToken) {
-    console.log(
-      `\nValet has no administrator yet. Sign up, then open ${config.APP_ORIGIN}/setup?token=${setupToken} to become it ` +
-        `(valid for 24 hours, once). Or, on the server: npm run admin -- grant <email>\n`,
+    // The one place a secret is logged on purpose: this line is how the operator gets the token
+    // (one use, 24 hours, and none is printed once there is an administrator).
+    logger().info(
+      `Valet has no administrator yet. Sign up, then open ${config.APP_ORIGIN}/setup?token=${setupToken} to become it ` +
+        `(valid for 24 hours, once). Or, on the server: npm run admin -- grant <email>`,
     );
   }
   const housekeeping = async () => {
     try {
       const audit = await pruneAuditEvents(config.AUDIT_RETENTION_DAYS);
       const windows = await pruneRateLimits();
-      if (audit > 0 || windows > 0) console.log(`housekeeping: pruned ${audit} audit rows, ${windows} rate-limit windows`);
+      if (audit > 0 || windows > 0) logger().info(`housekeeping: pruned ${audit} audit rows, ${windows} rate-limit windows`);
     } catch (error) {
-      console.error("housekeeping failed", error);
+      logger().error({ err: error }, "housekeeping failed");
     }
   };
   setInterval(() => void housekeeping(), HOUSEKEEPING_INTERVAL_MS).unref();
@@ -67,26 +73,30 @@ export async function startServer(): Promise<void> {
 
   try {
     const isSet = await storage().ensureAbortIncompleteRule(OBJECT_PREFIX, ABORT_INCOMPLETE_AFTER_DAYS);
-    console.log(
+    logger().info(
       isSet
         ? `Bucket lifecycle: incomplete multipart uploads under users/ are aborted after ${ABORT_INCOMPLETE_AFTER_DAYS} days`
         : "Bucket lifecycle rules are not supported by this storage; the reconciler aborts stale multipart uploads instead",
     );
   } catch (error) {
-    console.warn(`Could not set the bucket lifecycle rule (${(error as Error).message}); the reconciler aborts stale multipart uploads instead`);
+    logger().warn(
+      { err: error },
+      `Could not set the bucket lifecycle rule (${(error as Error).message}); the reconciler aborts stale multipart uploads instead`,
+    );
   }
   if (config.RECONCILE_INTERVAL_SECONDS > 0) {
     const runReconciler = async () => {
       try {
         const r = await reconcile();
         if (!r.skipped) {
-          console.log(
+          logger().info(
+            { reconciler: { ...r, orphans: r.orphans.length } },
             `reconciler: recovered ${r.recovered}, rejected ${r.rejected}, expired ${r.expired}, multipart aborted ${r.multipartAborted}, ` +
               `dead objects deleted ${r.deadObjectsDeleted}, orphans ${r.orphans.length}, errors ${r.errors}`,
           );
         }
       } catch (error) {
-        console.error("reconciler failed", error);
+        logger().error({ err: error }, "reconciler failed");
       }
     };
     setInterval(() => void runReconciler(), config.RECONCILE_INTERVAL_SECONDS * 1000).unref();

@@ -19,6 +19,8 @@ import { db, isUniqueViolation, queryRows } from "./db";
 import { env } from "./env";
 import { toFileDto, type FileDto } from "./files";
 import { expectedEtag, normalizeEtag } from "./integrity";
+import { logger } from "./log";
+import { countUploadKeys, metrics, resultOf } from "./metrics";
 import { assertRoomFor } from "./quota";
 import { enforceRateLimit, rateLimitCount, type RateLimitColumns } from "./rate-limit";
 import { assertStorageAvailable, storage, type PresignedRequest, type StoredObject } from "./storage";
@@ -165,8 +167,23 @@ function toSignable(u: Upload): SignableUpload {
   return { ...u, size: Number(u.size), partSize: Number(u.partSize) };
 }
 
+type SignArgs = { caller: Caller; uploadId: string; body: SignBody; meta: RequestMeta };
+
 // POST /api/uploads/:id/sign — one request, or a batch of up to MAX_SIGN_BATCH.
-export async function signUploadRequests(args: { caller: Caller; uploadId: string; body: SignBody; meta: RequestMeta }) {
+export async function signUploadRequests(args: SignArgs) {
+  const started = performance.now();
+  let result: "ok" | "refused" | "error" = "ok";
+  try {
+    return await signCall(args);
+  } catch (error) {
+    result = resultOf(error);
+    throw error;
+  } finally {
+    metrics().signDuration.observe({ result }, (performance.now() - started) / 1000);
+  }
+}
+
+async function signCall(args: SignArgs) {
   const { caller, uploadId, body } = args;
   const requests: PresignableRequest[] = "requests" in body ? body.requests : [body];
   // Every PUT with a digest may pin one (part n, or part 1 for a single PUT); the authoriser decides which do.
@@ -200,6 +217,7 @@ export async function signUploadRequests(args: { caller: Caller; uploadId: strin
   const audit: AuditEntry = { action: "upload.signed", actorUserId: user.id, uploadId, key: upload.key, detail: describeOperations(operations, expiresAt) };
   if (digests.size === 0) await recordAuditShared(audit, meta);
   else await pinDigestsAndRecordSigning(upload.id, digests, audit, meta);
+  countUploadKeys(operations);
   const results: SignedRequestDto[] = signed.map((s) => ({ ...s, key: upload.key, expiresAt }));
   return "requests" in body ? { results, expiresAt } : results[0]!;
 }
@@ -287,7 +305,7 @@ const checksumConflict = (partNumber: number) =>
 async function pinMultipartUploadId(upload: Upload, s3UploadId: string): Promise<Upload> {
   const exists = await storage().multipartUploadExists(upload.key, s3UploadId);
   if (exists === false) throw new AppError("upload_id_mismatch", "Storage has no multipart upload with this uploadId for this file.");
-  if (exists === null) console.warn(`Storage cannot list multipart parts; pinned uploadId for upload ${upload.id} unverified.`);
+  if (exists === null) logger().warn({ uploadId: upload.id }, `Storage cannot list multipart parts; pinned uploadId for upload ${upload.id} unverified.`);
   // Conditional: two racing first requests cannot pin two different ids.
   await db().upload.updateMany({ where: { id: upload.id, s3UploadId: null }, data: { s3UploadId } });
   const fresh = await db().upload.findUniqueOrThrow({ where: { id: upload.id } });
@@ -304,11 +322,13 @@ export async function completeUpload(args: { user: Actor; uploadId: string; meta
   if (upload.status === "REJECTED" || upload.status === "QUARANTINED") throw settledError(upload);
   if (upload.status !== "PENDING") throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}.`);
 
+  const started = performance.now();
   const stored = await storage().headObject(upload.key);
   if (!stored) {
     throw new AppError("not_uploaded", "Storage has no object for this upload yet. Finish sending the bytes, then complete again.");
   }
   const settled = await settleUpload(upload, stored, user.id, meta);
+  metrics().verificationDuration.observe({ outcome: settled.status }, (performance.now() - started) / 1000);
   if (settled.status === "READY") return toFileDto(settled);
   throw settledError(settled);
 }
@@ -333,10 +353,13 @@ export async function settleUpload(upload: Upload, stored: StoredObject, actorUs
     : mismatch
       ? { data: { status: "QUARANTINED" as const, rejectReason: mismatch, ...verified }, action: "upload.quarantined" as const, detail: { reason: mismatch } }
       : { data: { status: "READY" as const, ...verified }, action: "upload.completed" as const, detail: { size: stored.size, etag: verified.etag } };
-  await db().$transaction(async (tx) => {
+  const isMoved = await db().$transaction(async (tx) => {
     const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { ...outcome.data, completedAt: new Date() } });
     if (moved.count === 1) await recordAudit(tx, { action: outcome.action, actorUserId, uploadId: upload.id, key: upload.key, detail: outcome.detail }, meta);
+    return moved.count === 1;
   });
+  // Counted once, by whichever settlement moved the row.
+  if (isMoved) metrics().uploads.inc({ outcome: outcome.data.status });
   return db().upload.findUniqueOrThrow({ where: { id: upload.id } });
 }
 
@@ -399,8 +422,10 @@ export async function abortPendingUpload(upload: Upload, actorUserId: string, me
   // A single PUT may have landed before the cancel; a multipart upload may have been completed.
   // (One that lands later, through a URL the browser still holds, is deleted by the reconciler.)
   await storage().deleteObject(upload.key);
-  await db().$transaction(async (tx) => {
+  const isMoved = await db().$transaction(async (tx) => {
     const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "ABORTED", completedAt: new Date() } });
     if (moved.count === 1) await recordAudit(tx, { action: "upload.aborted", actorUserId, uploadId: upload.id, key: upload.key }, meta);
+    return moved.count === 1;
   });
+  if (isMoved) metrics().uploads.inc({ outcome: "ABORTED" });
 }

@@ -18,6 +18,7 @@ import { env } from "./env";
 import { hashPassword } from "./passwords";
 import { effectiveQuota, usageOf } from "./quota";
 import { enforceRateLimit } from "./rate-limit";
+import { noteRequestUser } from "./request-context";
 import { abortPendingUpload } from "./uploads";
 
 // Accounts: sign-up, the acting user of each request, and what administrators do with accounts.
@@ -116,10 +117,11 @@ export function actorMaySql(scope: Scope): Prisma.Sql {
   return Prisma.sql`(${roleAllows} AND ((SELECT "tokenId" FROM actor) IS NULL OR ${scope}::text = ANY(COALESCE((SELECT scopes FROM actor), '{}'))))`;
 }
 
-/** The Actor a statement with actorSql found, or the 401 the caller's way of authenticating gets. */
+/** The Actor a statement with actorSql found (its id goes on the request's log line), or the 401 the caller's way of authenticating gets. */
 export function actorFrom(caller: Caller, row: ActorColumn): Actor {
   const found = row.actor;
   if (!found) throw unauthenticated("tokenHash" in caller ? "token" : "session");
+  noteRequestUser(found.id);
   return toActor(found, found.tokenId ? { id: found.tokenId, scopes: found.scopes ?? [] } : undefined);
 }
 

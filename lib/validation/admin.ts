@@ -1,21 +1,8 @@
 import { z } from "zod";
 
+import { uploadPageFields } from "./listing";
+
 const UPLOAD_STATUSES = ["PENDING", "READY", "REJECTED", "ABORTED", "DELETED", "EXPIRED", "QUARANTINED"] as const;
-
-/** Query strings from HTML GET forms send empty fields; they mean "no filter". */
-export function queryObject(params: URLSearchParams): Record<string, string> {
-  return Object.fromEntries([...params].filter(([, v]) => v.trim() !== ""));
-}
-
-/** A page's search params the same way: the first of a repeated field, trimmed; empty ones left out. */
-export function pageQuery(search: Record<string, string | string[] | undefined>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(search).flatMap(([k, v]) => {
-      const first = (Array.isArray(v) ? v[0] : v)?.trim();
-      return first ? [[k, first]] : [];
-    }),
-  );
-}
 
 const day = z.iso.date("use a date like 2026-11-27");
 const bytes = z.coerce.number().int().min(0);
@@ -29,10 +16,7 @@ export const adminUploadsQuerySchema = z.object({
   to: day.optional(),
   minSize: bytes.optional(),
   maxSize: bytes.optional(),
-  sort: z.enum(["date", "size", "name"]).default("date"),
-  order: z.enum(["asc", "desc"]).default("desc"),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(1000).optional(),
+  ...uploadPageFields,
 });
 export type AdminUploadsQuery = z.infer<typeof adminUploadsQuerySchema>;
 

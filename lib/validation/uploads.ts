@@ -48,8 +48,3 @@ export function parseSignBody(body: unknown): SignBody {
 }
 
 export type SignBody = z.infer<typeof signBatchSchema> | PresignableRequest;
-
-export const listFilesQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.uuid().optional(),
-});

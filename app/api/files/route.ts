@@ -1,9 +1,9 @@
 import { listFiles } from "@/lib/server/files";
 import { json, withUser } from "@/lib/server/route";
-import { listFilesQuerySchema } from "@/lib/validation/uploads";
+import { listFilesQuerySchema } from "@/lib/validation/files";
+import { queryObject } from "@/lib/validation/listing";
 
-// GET /api/files?limit=&cursor= — my files, newest first
+// GET /api/files?q=&type=&sort=&order=&limit=&cursor= — my files, one keyset page
 export const GET = withUser(async ({ req, user }) => {
-  const query = listFilesQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
-  return json(await listFiles({ user, ...query }));
+  return json(await listFiles({ user, query: listFilesQuerySchema.parse(queryObject(req.nextUrl.searchParams)) }));
 });

@@ -13,7 +13,8 @@ import { lastReconcileRun } from "@/lib/server/reconciler";
 import { requireAdmin } from "@/lib/server/session";
 import { listAllUploads } from "@/lib/server/upload-search";
 import { MiB } from "@/lib/units";
-import { adminUploadsQuerySchema, pageQuery } from "@/lib/validation/admin";
+import { adminUploadsQuerySchema } from "@/lib/validation/admin";
+import { pageQuery } from "@/lib/validation/listing";
 
 export const metadata: Metadata = { title: "Admin · Uploads" };
 

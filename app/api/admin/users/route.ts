@@ -1,6 +1,7 @@
 import { json, withAdmin } from "@/lib/server/route";
 import { listUsers } from "@/lib/server/users";
-import { adminUsersQuerySchema, queryObject } from "@/lib/validation/admin";
+import { adminUsersQuerySchema } from "@/lib/validation/admin";
+import { queryObject } from "@/lib/validation/listing";
 
 // GET /api/admin/users — accounts with usage against quota
 export const GET = withAdmin(async ({ req, user }) => {

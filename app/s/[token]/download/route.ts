@@ -1,6 +1,7 @@
 import { AppError } from "@/lib/errors";
 import { readFormOrJson } from "@/lib/server/body";
-import { withPublic } from "@/lib/server/route";
+import { noteRequestError } from "@/lib/server/request-context";
+import { redirectToStorage, withPublic } from "@/lib/server/route";
 import { shareErrorPage } from "@/lib/server/share-error-page";
 import { downloadViaShareLink } from "@/lib/server/shares";
 
@@ -13,10 +14,13 @@ const handler = withPublic<Params>(async ({ req, params, meta }) => {
   try {
     const password = req.method === "POST" ? (await readFormOrJson(req)).password : undefined;
     const url = await downloadViaShareLink({ token: params.token, password, meta });
-    return new Response(null, { status: 302, headers: { location: url, "cache-control": "no-store", "referrer-policy": "no-referrer" } });
+    return redirectToStorage(url);
   } catch (error) {
     const wantsHtml = (req.headers.get("accept") ?? "").includes("text/html");
-    if (error instanceof AppError && wantsHtml) return shareErrorPage(error, params.token);
+    if (error instanceof AppError && wantsHtml) {
+      noteRequestError(error.code);
+      return shareErrorPage(error, params.token);
+    }
     throw error;
   }
 });

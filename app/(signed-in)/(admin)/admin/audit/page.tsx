@@ -8,7 +8,8 @@ import { Table } from "@/components/ui/table";
 import { listingOrProblem } from "@/lib/server/admin-listing";
 import { listAudit } from "@/lib/server/audit";
 import { requireAdmin } from "@/lib/server/session";
-import { adminAuditQuerySchema, pageQuery } from "@/lib/validation/admin";
+import { adminAuditQuerySchema } from "@/lib/validation/admin";
+import { pageQuery } from "@/lib/validation/listing";
 
 export const metadata: Metadata = { title: "Admin · Audit log" };
 

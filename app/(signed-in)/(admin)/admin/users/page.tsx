@@ -8,7 +8,8 @@ import { Table } from "@/components/ui/table";
 import { listingOrProblem } from "@/lib/server/admin-listing";
 import { requireAdmin } from "@/lib/server/session";
 import { listUsers } from "@/lib/server/users";
-import { adminUsersQuerySchema, pageQuery } from "@/lib/validation/admin";
+import { adminUsersQuerySchema } from "@/lib/validation/admin";
+import { pageQuery } from "@/lib/validation/listing";
 
 export const metadata: Metadata = { title: "Admin · Users" };
 

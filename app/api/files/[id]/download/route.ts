@@ -1,9 +1,9 @@
 import { createDownloadUrl } from "@/lib/server/files";
-import { withUser } from "@/lib/server/route";
+import { redirectToStorage, withUser } from "@/lib/server/route";
 
 // GET /api/files/:id/download[?inline=1] — 302 to a fresh presigned GET; bytes come from storage
 export const GET = withUser<{ id: string }>(async ({ req, params, user, meta }) => {
   const inline = req.nextUrl.searchParams.get("inline") === "1";
   const url = await createDownloadUrl({ user, fileId: params.id, inline, meta });
-  return new Response(null, { status: 302, headers: { location: url, "cache-control": "no-store", "referrer-policy": "no-referrer" } });
+  return redirectToStorage(url);
 });
