@@ -22,6 +22,10 @@ export interface AdminUser {
   pendingBytes: number;
   quotaBytes: number;
   quotaFiles: number;
+  /** "password" and/or the identity providers the account is linked to. */
+  signInMethods: string[];
+  /** The identity provider's groups set the role at each sign-in: no button for it here. */
+  isRoleFromProvider: boolean;
 }
 
 async function patch(id: string, body: unknown): Promise<string | null> {
@@ -57,7 +61,11 @@ export function AdminUserRow({ user, isSelf }: { user: AdminUser; isSelf: boolea
         <p className="font-medium">{user.email}</p>
         <p className="text-xs text-slate-500 dark:text-slate-400">
           {user.name ?? "—"} · {user.role.toLowerCase()}
+          {user.isRoleFromProvider ? " (from groups)" : ""}
           {user.disabled ? <span className="ml-1 font-medium text-red-700 dark:text-red-300">· disabled</span> : null}
+        </p>
+        <p className="text-xs text-slate-500 dark:text-slate-400" data-testid="sign-in-methods">
+          Signs in with {user.signInMethods.length > 0 ? user.signInMethods.join(" or ") : "nothing yet"}
         </p>
       </td>
       <td className="px-3 py-2">
@@ -123,9 +131,11 @@ export function AdminUserRow({ user, isSelf }: { user: AdminUser; isSelf: boolea
         <div className="flex flex-wrap justify-end gap-2">
           {!isSelf ? (
             <>
-              <Button variant="secondary" onClick={() => void apply({ role: user.role === "ADMIN" ? "USER" : "ADMIN" })}>
-                {user.role === "ADMIN" ? "Make user" : "Make admin"}
-              </Button>
+              {user.isRoleFromProvider ? null : (
+                <Button variant="secondary" onClick={() => void apply({ role: user.role === "ADMIN" ? "USER" : "ADMIN" })}>
+                  {user.role === "ADMIN" ? "Make user" : "Make admin"}
+                </Button>
+              )}
               <Button
                 variant={user.disabled ? "secondary" : "danger"}
                 onClick={() => void apply({ disabled: !user.disabled })}

@@ -21,13 +21,13 @@ test.describe("without JavaScript", () => {
     await page.goto("/sign-in");
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("not the password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page).toHaveURL(/\/sign-in\?error=invalid_credentials$/);
     await expect(page.getByText("That email and password don't match an account")).toBeVisible();
 
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page.getByRole("heading", { name: "My files" })).toBeVisible();
 
     const passwordInUrl = urls.filter(
@@ -56,7 +56,7 @@ test("a signed-out visit to a page comes back to it after signing in", async ({ 
   await expect(page).toHaveURL(/\/sign-in\?next=%2Fsettings%3Ffrom%3Dmail$/);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/settings\?from=mail$/);
   await expect(page.getByRole("heading", { name: "API tokens" })).toBeVisible();
 });

@@ -23,7 +23,7 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 export const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");

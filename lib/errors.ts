@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   forbidden: 403,
   insufficient_scope: 403,
   invalid_setup_token: 403,
+  password_sign_in_disabled: 403,
+  sign_up_closed: 403,
   cross_origin: 403,
   key_mismatch: 403,
   operation_not_allowed: 403,
@@ -37,6 +39,7 @@ export const ERROR_STATUS = {
   storage_unavailable: 503,
   database_unavailable: 503,
   busy: 503,
+  identity_provider_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

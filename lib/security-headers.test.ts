@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { contentSecurityPolicy, storageOrigin } from "./security-headers";
+import { contentSecurityPolicy, identityProviderOrigin, storageOrigin } from "./security-headers";
 
 describe("storageOrigin", () => {
   it("is the endpoint for path-style storage and the bucket's host otherwise", () => {
@@ -29,5 +29,19 @@ describe("contentSecurityPolicy", () => {
     const dev = directives(contentSecurityPolicy({ nonce: "n", storage: "http://s", isDev: true }));
     expect(dev["script-src"]).toContain("'unsafe-eval'");
     expect(dev["connect-src"]).toContain("ws:");
+  });
+
+  it("lets forms end at the identity provider's origin, and nowhere else, when there is one", () => {
+    // "Sign in with …" posts to Valet, which redirects to the provider; Chromium holds that redirect to form-action.
+    const withIdp = directives(contentSecurityPolicy({ nonce: "n", storage: "https://s.example", isDev: false, identityProvider: "https://sso.example.com" }));
+    expect(withIdp["form-action"]).toEqual(["'self'", "https://s.example", "https://sso.example.com"]);
+    expect(withIdp["connect-src"]).not.toContain("https://sso.example.com");
+    expect(directives(contentSecurityPolicy({ nonce: "n", storage: "https://s.example", isDev: false }))["form-action"]).toEqual([
+      "'self'",
+      "https://s.example",
+    ]);
+    expect(identityProviderOrigin("https://login.microsoftonline.com/tenant/v2.0")).toBe("https://login.microsoftonline.com");
+    expect(identityProviderOrigin("not a url")).toBeUndefined();
+    expect(identityProviderOrigin(undefined)).toBeUndefined();
   });
 });

@@ -8,6 +8,16 @@ export interface StorageLocation {
   forcePathStyle: boolean;
 }
 
+/** The origin of an issuer URL (its login page lives there), or undefined when there is none or it is no URL. */
+export function identityProviderOrigin(issuer: string | undefined): string | undefined {
+  if (!issuer) return undefined;
+  try {
+    return new URL(issuer).origin;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The origin browsers talk to for this bucket (what presigned URLs point at). */
 export function storageOrigin(s: StorageLocation): string {
   const endpoint = new URL(s.endpoint ?? `https://s3.${s.region}.amazonaws.com`);
@@ -17,10 +27,13 @@ export function storageOrigin(s: StorageLocation): string {
 /**
  * Scripts only with this response's nonce (Next applies it to its own scripts). Storage is the
  * one other origin: Uppy PUTs parts to it, previews load from it, and the share-password form
- * and download buttons end in a redirect to it. No framing by anyone.
+ * and download buttons end in a redirect to it. The identity provider's origin, when there is one,
+ * may be a form's destination too: "Sign in with …" posts to Valet, which redirects to the
+ * provider's login page, and browsers hold a redirect after a form post to form-action. No framing
+ * by anyone.
  */
-export function contentSecurityPolicy(args: { nonce: string; storage: string; isDev: boolean }): string {
-  const { nonce, storage, isDev } = args;
+export function contentSecurityPolicy(args: { nonce: string; storage: string; isDev: boolean; identityProvider?: string }): string {
+  const { nonce, storage, isDev, identityProvider } = args;
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${isDev ? " 'unsafe-eval'" : ""}`,
@@ -35,7 +48,7 @@ export function contentSecurityPolicy(args: { nonce: string; storage: string; is
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
-    `form-action 'self' ${storage}`,
+    `form-action 'self' ${storage}${identityProvider ? ` ${identityProvider}` : ""}`,
     "frame-ancestors 'none'",
   ].join("; ");
 }

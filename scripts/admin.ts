@@ -1,17 +1,20 @@
 // `npm run admin -- grant <email>` / `revoke <email>` / `list`: administrator rights, by the
-// operator's hand on the server. Needs only DATABASE_URL (the app's). Each change is audited.
+// operator's hand on the server; `link <email> <issuer> <subject>`: an identity provider sign-in
+// linked to an account. Needs only DATABASE_URL (the app's). Each change is audited.
 import { PrismaPg } from "@prisma/adapter-pg";
 
 import { PrismaClient } from "../generated/prisma/client";
 import { AppError } from "../lib/errors";
+import { linkIdentityByOperator } from "../lib/server/identities";
 import { setRoleByEmail } from "../lib/server/users";
 
-const USAGE = "usage: npm run admin -- grant <email> | revoke <email> | list   (with DATABASE_URL set to the app's database)";
+const USAGE = "usage: npm run admin -- grant <email> | revoke <email> | list | link <email> <issuer> <subject>   (with DATABASE_URL set to the app's database)";
 
 async function main(): Promise<number> {
-  const [command, email] = process.argv.slice(2);
+  const [command, email, issuer, subject] = process.argv.slice(2);
   const url = process.env.DATABASE_URL;
-  if (!url || !["grant", "revoke", "list"].includes(command ?? "") || (command !== "list" && !email)) {
+  const isValid = command === "list" || (["grant", "revoke"].includes(command ?? "") && email) || (command === "link" && email && issuer && subject);
+  if (!url || !isValid) {
     console.error(USAGE);
     return 2;
   }
@@ -21,6 +24,11 @@ async function main(): Promise<number> {
       const admins = await client.user.findMany({ where: { role: "ADMIN" }, orderBy: { createdAt: "asc" }, select: { email: true, disabledAt: true } });
       if (admins.length === 0) console.log("No administrators yet.");
       for (const a of admins) console.log(`${a.email}${a.disabledAt ? " (disabled)" : ""}`);
+      return 0;
+    }
+    if (command === "link") {
+      await linkIdentityByOperator(client, { email: email!, issuer: issuer!, subject: subject! });
+      console.log(`${email} now also signs in as ${subject} at ${issuer}.`);
       return 0;
     }
     const role = command === "grant" ? "ADMIN" : "USER";

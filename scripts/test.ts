@@ -16,6 +16,7 @@ import path from "node:path";
 
 import { freePort, run, stopChild, waitUntil } from "./lib/process";
 import { appEnvironment, createDatabase, ensureChromium, startRgw } from "./lib/services";
+import { startTestIdp } from "./lib/test-idp";
 
 const ROOT = path.resolve(__dirname, "..");
 const BIN = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
@@ -72,6 +73,10 @@ async function main(): Promise<number> {
     console.log("\n=== services: Ceph RGW, PostgreSQL, app ===");
     const [s3, databaseUrl, port] = await Promise.all([startCeph(work), newDatabase(), freePort()]);
     const appUrl = `http://localhost:${port}`;
+    // A real OpenID Connect provider for "Sign in with …" (tests/integration/oidc.test.ts, e2e/oidc.spec.ts).
+    const oidcClientSecret = randomBytes(24).toString("base64url");
+    const idp = await startTestIdp({ clients: [{ client_id: "valet", client_secret: oidcClientSecret, redirect_uris: [`${appUrl}/api/auth/callback/oidc`] }] });
+    cleanups.push(() => idp.stop());
     const appEnv: NodeJS.ProcessEnv = {
       ...appEnvironment({ s3, databaseUrl, appUrl, bucket: "valet-test" }),
       // Short enough that a test can watch storage refuse an expired share download URL.
@@ -87,6 +92,13 @@ async function main(): Promise<number> {
       RATE_LIMIT_SIGN_UP_PER_IP: "1000",
       // The reconciler test runs it itself; an instance's timer holding the lock would make that racy.
       RECONCILE_INTERVAL_SECONDS: "0",
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: "valet",
+      OIDC_CLIENT_SECRET: oidcClientSecret,
+      OIDC_DISPLAY_NAME: "Test IdP",
+      OIDC_ADMIN_GROUPS: "valet-admins",
+      // The tests' addresses are at example.test; another domain is refused.
+      OIDC_ALLOWED_DOMAINS: "example.test",
       // /api/metrics is off unless this is set; observability.test.ts scrapes it.
       METRICS_TOKEN: randomBytes(24).toString("hex"),
     };
@@ -95,7 +107,12 @@ async function main(): Promise<number> {
     // A second instance on the same database: rate limits must hold across instances.
     const secondPort = await freePort();
     await startApp(appEnv, secondPort);
-    const testEnv = { ...appEnv, VALET_TEST_APP_URL: appUrl, VALET_TEST_APP_URL_2: `http://localhost:${secondPort}` };
+    const testEnv = {
+      ...appEnv,
+      VALET_TEST_APP_URL: appUrl,
+      VALET_TEST_APP_URL_2: `http://localhost:${secondPort}`,
+      VALET_TEST_OIDC_CONTROL_TOKEN: idp.controlToken,
+    };
     if (process.env.VALET_TEST_SERVE) return serve(process.env.VALET_TEST_SERVE, { ...testEnv, CHROMIUM_PATH: ensureChromium() });
     await stage("integration", () => run(BIN("vitest"), ["run", "--project", "integration"], { cwd: ROOT, env: testEnv }));
     await stage("e2e", async () => run(BIN("playwright"), ["test"], { cwd: ROOT, env: { ...testEnv, CHROMIUM_PATH: ensureChromium() } }));
@@ -118,7 +135,7 @@ async function main(): Promise<number> {
 async function serve(file: string, env: NodeJS.ProcessEnv): Promise<number> {
   const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
   const names = Object.keys(env).filter((name) =>
-    /^(VALET_TEST_|DATABASE_URL$|S3_|AUTH_|APP_URL$|CHROMIUM_PATH$|RATE_LIMIT_|SHARE_|METRICS_TOKEN$)/.test(name),
+    /^(VALET_TEST_|DATABASE_URL$|S3_|AUTH_|APP_URL$|CHROMIUM_PATH$|RATE_LIMIT_|SHARE_|METRICS_TOKEN$|OIDC_)/.test(name),
   );
   await writeFile(file, names.map((name) => `export ${name}=${quote(env[name] ?? "")}\n`).join(""));
   console.log(`\nServices are up; their environment is in ${file}. Ctrl-C stops them.`);

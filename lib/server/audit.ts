@@ -18,6 +18,8 @@ export interface RequestMeta {
 export type AuditAction =
   | "user.created"
   | "user.signed_in"
+  | "user.sign_in_refused"
+  | "user.identity_linked"
   | "upload.reserved"
   | "upload.signed"
   | "upload.completed"

@@ -69,4 +69,49 @@ describe("parseEnv", () => {
   it("requires both S3 keys or neither", () => {
     expect(() => parseEnv({ ...minimal, S3_ACCESS_KEY_ID: "a" })).toThrow(/S3_SECRET_ACCESS_KEY/);
   });
+
+  describe("identity provider settings", () => {
+    const oidc = { OIDC_ISSUER: "https://sso.example.com/realms/staff", OIDC_CLIENT_ID: "valet", OIDC_CLIENT_SECRET: "s3cret" };
+
+    it("is off without an issuer, and fills defaults with one", () => {
+      expect(parseEnv(minimal).OIDC).toBeNull();
+      expect(parseEnv(minimal).LOCAL_SIGNIN).toBe(true);
+      expect(parseEnv(minimal).SIGN_UP).toBe(true);
+      expect(parseEnv({ ...minimal, ...oidc }).OIDC).toEqual({
+        issuer: oidc.OIDC_ISSUER,
+        clientId: "valet",
+        clientSecret: "s3cret",
+        displayName: "sso.example.com",
+        scopes: ["openid", "email", "profile"],
+        adminGroups: null,
+        groupsClaim: "groups",
+        allowedDomains: null,
+      });
+      const full = parseEnv({
+        ...minimal,
+        ...oidc,
+        OIDC_DISPLAY_NAME: "Acme SSO",
+        OIDC_SCOPES: "openid email profile groups",
+        OIDC_ADMIN_GROUPS: "valet-admins, ops",
+        OIDC_GROUPS_CLAIM: "roles",
+        OIDC_ALLOWED_DOMAINS: "@Example.com, example.org",
+        LOCAL_SIGNIN: "false",
+      });
+      expect(full.OIDC).toMatchObject({ displayName: "Acme SSO", scopes: ["openid", "email", "profile", "groups"], adminGroups: ["valet-admins", "ops"] });
+      expect(full.OIDC).toMatchObject({ groupsClaim: "roles", allowedDomains: ["example.com", "example.org"] });
+      expect(full.LOCAL_SIGNIN).toBe(false);
+    });
+
+    it("says what is missing or wrong, by name", () => {
+      expect(() => parseEnv({ ...minimal, OIDC_ISSUER: oidc.OIDC_ISSUER })).toThrow(/OIDC_CLIENT_ID: set both OIDC_ISSUER and OIDC_CLIENT_ID/);
+      expect(() => parseEnv({ ...minimal, OIDC_ISSUER: oidc.OIDC_ISSUER, OIDC_CLIENT_ID: "valet" })).toThrow(/OIDC_CLIENT_SECRET/);
+      expect(() => parseEnv({ ...minimal, LOCAL_SIGNIN: "false" })).toThrow(/LOCAL_SIGNIN: false needs an identity provider/);
+      expect(() => parseEnv({ ...minimal, OIDC_ADMIN_GROUPS: "admins" })).toThrow(/OIDC_ADMIN_GROUPS: only works with an identity provider/);
+      expect(() => parseEnv({ ...minimal, ...oidc, OIDC_SCOPES: "email profile" })).toThrow(/OIDC_SCOPES: must include openid/);
+      expect(() => parseEnv({ ...minimal, ...oidc, OIDC_ISSUER: "http://sso.example.com" })).toThrow(/OIDC_ISSUER: must be https/);
+      expect(() => parseEnv({ ...minimal, ...oidc, OIDC_ALLOWED_DOMAINS: "example.com, not a domain" })).toThrow(/OIDC_ALLOWED_DOMAINS/);
+      // A provider on this machine may be plain http (the test suite's is).
+      expect(parseEnv({ ...minimal, ...oidc, OIDC_ISSUER: "http://localhost:8080/realms/dev" }).OIDC?.issuer).toBe("http://localhost:8080/realms/dev");
+    });
+  });
 });

@@ -21,7 +21,15 @@ const SET_TOGETHER = [
   ["S3_UPLOAD_ACCESS_KEY_ID", "S3_UPLOAD_SECRET_ACCESS_KEY", ""],
   ["S3_DOWNLOAD_ACCESS_KEY_ID", "S3_DOWNLOAD_SECRET_ACCESS_KEY", ""],
   ["S3_UPLOAD_PRINCIPAL", "S3_DOWNLOAD_PRINCIPAL", " (for the bucket policy)"],
+  ["OIDC_ISSUER", "OIDC_CLIENT_ID", " (to sign in with an identity provider)"],
+  ["OIDC_ISSUER", "OIDC_CLIENT_SECRET", " (to sign in with an identity provider)"],
 ] as const;
+
+/** Settings that only mean something with an identity provider. */
+const NEEDS_OIDC = ["OIDC_DISPLAY_NAME", "OIDC_SCOPES", "OIDC_ADMIN_GROUPS", "OIDC_GROUPS_CLAIM", "OIDC_ALLOWED_DOMAINS"] as const;
+
+/** Loopback hosts, where an http:// issuer is allowed (a provider on the same machine, as in the tests). */
+const isLoopback = (url: URL) => ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
 
 const envSchema = z
   .object({
@@ -94,6 +102,26 @@ const envSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // Bearer token for GET /api/metrics; unset, the endpoint answers 404 (metrics are off).
     METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional(),
+    // Sign-up: new accounts, by password or at a first sign-in with the identity provider.
+    SIGN_UP: bool.default(true),
+    // Password sign-in (and password sign-up). Off: the identity provider is the only way in.
+    LOCAL_SIGNIN: bool.default(true),
+    // OpenID Connect (authorization code + PKCE, discovered from the issuer): README, Identity providers.
+    OIDC_ISSUER: z.url("must be the provider's issuer URL, e.g. https://sso.example.com/realms/staff").optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_DISPLAY_NAME: z.string().trim().min(1).max(60).optional(),
+    OIDC_SCOPES: z
+      .string()
+      .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+      .refine((scopes) => scopes.includes("openid"), "must include openid (e.g. `openid email profile`)")
+      .optional(),
+    // Members of any of these groups are administrators, and nobody else who signs in with the provider.
+    OIDC_ADMIN_GROUPS: list.optional(),
+    // The ID token claim that lists someone's groups (a list of strings, or one string).
+    OIDC_GROUPS_CLAIM: z.string().trim().min(1).optional(),
+    // When set, only addresses in these domains may sign in with the provider.
+    OIDC_ALLOWED_DOMAINS: list.optional(),
   })
   .refine((e) => e.ADMIN_EMAILS === undefined, {
     message:
@@ -105,6 +133,24 @@ const envSchema = z
     for (const [a, b, why] of SET_TOGETHER) {
       if ((e[a] === undefined) !== (e[b] === undefined)) ctx.addIssue({ code: "custom", message: `set both ${a} and ${b}, or neither${why}`, path: [b] });
     }
+    if (e.OIDC_ISSUER === undefined) {
+      for (const name of NEEDS_OIDC) {
+        if (e[name] !== undefined) ctx.addIssue({ code: "custom", message: "only works with an identity provider: set OIDC_ISSUER too", path: [name] });
+      }
+      if (!e.LOCAL_SIGNIN)
+        ctx.addIssue({ code: "custom", message: "false needs an identity provider (OIDC_ISSUER), or nobody could sign in", path: ["LOCAL_SIGNIN"] });
+    } else {
+      const issuer = new URL(e.OIDC_ISSUER);
+      if (issuer.protocol !== "https:" && !(issuer.protocol === "http:" && isLoopback(issuer))) {
+        ctx.addIssue({ code: "custom", message: "must be https:// (http:// only for a provider on this machine)", path: ["OIDC_ISSUER"] });
+      }
+      if (issuer.search || issuer.hash)
+        ctx.addIssue({ code: "custom", message: "must be the issuer itself, without ?query or #fragment", path: ["OIDC_ISSUER"] });
+    }
+    for (const domain of e.OIDC_ALLOWED_DOMAINS ?? []) {
+      if (!/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(domain.replace(/^@/, "")))
+        ctx.addIssue({ code: "custom", message: `"${domain}" is not a domain name`, path: ["OIDC_ALLOWED_DOMAINS"] });
+    }
   })
   .transform((e) => ({
     ...e,
@@ -113,7 +159,44 @@ const envSchema = z
     S3_FORCE_PATH_STYLE: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
     ALLOWED_CONTENT_TYPES: (e.ALLOWED_CONTENT_TYPES ?? DEFAULT_ALLOWED_CONTENT_TYPES).map((t) => t.toLowerCase()),
     CORS_ALLOWED_ORIGINS: e.CORS_ALLOWED_ORIGINS ?? [new URL(e.APP_URL).origin],
+    OIDC: oidcConfig(e),
   }));
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  displayName: string;
+  scopes: string[];
+  /** Null: the provider does not decide roles (operators and admins do, as without it). */
+  adminGroups: string[] | null;
+  groupsClaim: string;
+  /** Null: any domain. Lower case, without "@". */
+  allowedDomains: string[] | null;
+}
+
+function oidcConfig(e: {
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
+  OIDC_DISPLAY_NAME?: string;
+  OIDC_SCOPES?: string[];
+  OIDC_ADMIN_GROUPS?: string[];
+  OIDC_GROUPS_CLAIM?: string;
+  OIDC_ALLOWED_DOMAINS?: string[];
+}): OidcConfig | null {
+  if (!e.OIDC_ISSUER || !e.OIDC_CLIENT_ID || !e.OIDC_CLIENT_SECRET) return null;
+  return {
+    issuer: e.OIDC_ISSUER,
+    clientId: e.OIDC_CLIENT_ID,
+    clientSecret: e.OIDC_CLIENT_SECRET,
+    displayName: e.OIDC_DISPLAY_NAME ?? new URL(e.OIDC_ISSUER).host,
+    scopes: e.OIDC_SCOPES ?? ["openid", "email", "profile"],
+    adminGroups: e.OIDC_ADMIN_GROUPS && e.OIDC_ADMIN_GROUPS.length > 0 ? e.OIDC_ADMIN_GROUPS : null,
+    groupsClaim: e.OIDC_GROUPS_CLAIM ?? "groups",
+    allowedDomains: e.OIDC_ALLOWED_DOMAINS && e.OIDC_ALLOWED_DOMAINS.length > 0 ? e.OIDC_ALLOWED_DOMAINS.map((d) => d.replace(/^@/, "").toLowerCase()) : null,
+  };
+}
 
 export type Env = z.infer<typeof envSchema>;
 

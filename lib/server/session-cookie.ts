@@ -1,6 +1,6 @@
 import "server-only";
 
-import { decode } from "next-auth/jwt";
+import { decode, encode } from "next-auth/jwt";
 
 import { isUuid } from "./access";
 import { env } from "./env";
@@ -10,6 +10,9 @@ import { env } from "./env";
 // decodedSessions. Auth.js itself (auth.ts) still signs people in and out.
 
 type CookieStore = { getAll(): Array<{ name: string; value: string }> };
+
+/** How long a session lasts (Auth.js's session.maxAge, auth.ts). */
+export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
 
 /** Auth.js's own allowance for clock skew when it checks a session's expiry. */
 const JWT_CLOCK_TOLERANCE_SECONDS = 15;
@@ -56,6 +59,33 @@ export async function sessionUserId(cookieStore: CookieStore): Promise<string | 
   }
   return session.userId;
 }
+
+export interface CookieToSet {
+  name: string;
+  value: string;
+  options: { httpOnly: true; sameSite: "lax"; path: "/"; secure: boolean; maxAge: number };
+}
+
+/**
+ * A session cookie for a user, exactly as Auth.js makes one at sign-in (its encode, secret, salt,
+ * cookie name and attributes), for a sign-in Auth.js does not run itself: linking an identity
+ * provider sign-in to a password account (identities.ts).
+ */
+export async function sessionCookieFor(user: { id: string; email: string; name: string | null }): Promise<CookieToSet> {
+  const name = sessionCookieName();
+  const value = await encode({
+    token: { sub: user.id, email: user.email, name: user.name },
+    secret: env().AUTH_SECRET,
+    salt: name,
+    maxAge: SESSION_MAX_AGE_SECONDS,
+  });
+  return { name, value, options: cookieOptions(SESSION_MAX_AGE_SECONDS) };
+}
+
+/** The cookie that carries a pending link (identities.ts) from the provider's callback to the link form. */
+export const pendingLinkCookieName = () => `${isServedOverHttps() ? "__Host-" : ""}valet.pending-link`;
+
+export const cookieOptions = (maxAge: number): CookieToSet["options"] => ({ httpOnly: true, sameSite: "lax", path: "/", secure: isServedOverHttps(), maxAge });
 
 /** Auth.js's session cookie, with the __Secure- prefix when the app is served over https. */
 function sessionCookieName(): string {

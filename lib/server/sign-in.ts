@@ -10,7 +10,7 @@ import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
 import { hashPassword, verifyPassword } from "./passwords";
 import { enforceRateLimit, resetRateLimit } from "./rate-limit";
-import { toActor } from "./users";
+import { assertPasswordSignInEnabled, toActor } from "./users";
 
 // Password sign-in, behind every way in (the sign-in form and Auth.js's credentials endpoint).
 // Each attempt is counted, per account and per client address, before the password is checked:
@@ -25,9 +25,12 @@ export async function signInWithPassword(raw: unknown, meta: RequestMeta): Promi
   const parsed = credentialsSchema.safeParse(raw);
   if (!parsed.success) return null;
   const { email, password } = parsed.data;
+  assertPasswordSignInEnabled();
   await enforceRateLimit("sign_in", { account: email, ip: meta.ip });
   const user = await db().user.findUnique({ where: { email } });
-  if (!user) {
+  // An account made at a first sign-in with the identity provider has no password: it is refused
+  // like an unknown email, at the same cost (never an error, never a hint that it exists).
+  if (!user || user.passwordHash === null) {
     await verifyPassword(await DUMMY_HASH_PROMISE, password);
     return null;
   }

@@ -14,6 +14,7 @@ import { LAST_USED_RESOLUTION_MS } from "./api-tokens";
 import { recordAudit, type RequestMeta } from "./audit";
 import { cursorTime, decodeCursor, encodeCursor } from "./cursor";
 import { db, NOW_UTC, queryRows } from "./db";
+import { env } from "./env";
 import { hashPassword } from "./passwords";
 import { effectiveQuota, usageOf } from "./quota";
 import { enforceRateLimit } from "./rate-limit";
@@ -37,8 +38,22 @@ export function toActor(user: ActorRow, token?: { id: string; scopes: string[] }
   return { id: user.id, email: user.email, name: user.name, role: user.role, scopes, ...(token ? { tokenId: token.id } : {}) };
 }
 
+/** LOCAL_SIGNIN=false: the identity provider is the only way in; no password signs anyone in or up. */
+export function assertPasswordSignInEnabled(): void {
+  if (!env().LOCAL_SIGNIN) {
+    throw new AppError("password_sign_in_disabled", `Passwords are turned off here. Sign in with ${env().OIDC?.displayName ?? "your identity provider"}.`);
+  }
+}
+
+/** SIGN_UP=false: no new accounts, by password or at a first sign-in with the identity provider. */
+export function assertSignUpOpen(): void {
+  if (!env().SIGN_UP) throw new AppError("sign_up_closed", "This Valet does not create new accounts. Ask an administrator.");
+}
+
 // POST /api/users — every new account is an ordinary user.
 export async function createUser(input: z.infer<typeof signUpSchema>, meta: RequestMeta): Promise<Actor> {
+  assertPasswordSignInEnabled();
+  assertSignUpOpen();
   await enforceRateLimit("sign_up", { ip: meta.ip });
   const passwordHash = await hashPassword(input.password);
   try {
@@ -137,7 +152,20 @@ interface UserUsageRow {
   bytes: bigint | null;
   pendingFiles: bigint;
   pendingBytes: bigint | null;
+  hasPassword: boolean;
+  issuers: string[];
 }
+
+/** How an account signs in, in words: "password", and the identity providers it is linked to (the configured one by its name). */
+function signInMethodsOf(u: { hasPassword: boolean; issuers: string[] }): string[] {
+  const oidc = env().OIDC;
+  const same = (a: string, b: string) => new URL(a).href === new URL(b).href;
+  const providers = u.issuers.map((issuer) => (oidc && same(issuer, oidc.issuer) ? oidc.displayName : URL.canParse(issuer) ? new URL(issuer).host : issuer));
+  return [...(u.hasPassword ? ["password"] : []), ...providers];
+}
+
+/** Whether the identity provider's groups set this account's role at each of its sign-ins (OIDC_ADMIN_GROUPS, and a linked identity). */
+const isRoleFromProvider = (issuers: string[]) => env().OIDC?.adminGroups != null && issuers.length > 0;
 
 // GET /api/admin/users — usage against quota, newest accounts first.
 export async function listUsers(actor: Actor, query: { q?: string; limit: number; cursor?: string }) {
@@ -147,6 +175,8 @@ export async function listUsers(actor: Actor, query: { q?: string; limit: number
   const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const rows = await db().$queryRaw<UserUsageRow[]>`
     SELECT u.id, u.email, u.name, u.role, u."createdAt", u."disabledAt", u."lastActiveAt", u."quotaBytes", u."quotaFiles",
+      u."passwordHash" IS NOT NULL AS "hasPassword",
+      ARRAY(SELECT i.issuer FROM "Identity" i WHERE i."userId" = u.id ORDER BY i."createdAt") AS issuers,
       COUNT(f.id) FILTER (WHERE f.status IN ('READY', 'QUARANTINED')) AS files,
       SUM(f.size) FILTER (WHERE f.status IN ('READY', 'QUARANTINED')) AS bytes,
       COUNT(f.id) FILTER (WHERE f.status = 'PENDING' AND f."expiresAt" > (now() AT TIME ZONE 'UTC')) AS "pendingFiles",
@@ -177,6 +207,8 @@ export async function listUsers(actor: Actor, query: { q?: string; limit: number
         quotaBytes: quota.bytes,
         quotaFiles: quota.files,
         hasCustomQuota: u.quotaBytes !== null || u.quotaFiles !== null,
+        signInMethods: signInMethodsOf(u),
+        isRoleFromProvider: isRoleFromProvider(u.issuers),
       };
     }),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ value: last.createdAt.toISOString(), id: last.id }) : null,
@@ -187,8 +219,15 @@ export async function listUsers(actor: Actor, query: { q?: string; limit: number
 export async function updateUser(args: { actor: Actor; userId: string; input: UpdateUserInput; meta: RequestMeta }) {
   const { actor, userId, input, meta } = args;
   assertAdmin(actor);
-  const target = await db().user.findUnique({ where: { id: userId } });
+  const target = await db().user.findUnique({ where: { id: userId }, include: { identities: { select: { issuer: true } } } });
   if (!target) throw new AppError("not_found", "No such user.");
+  if (input.role !== undefined && input.role !== target.role && isRoleFromProvider(target.identities.map((i) => i.issuer))) {
+    // It would be undone at their next sign-in: the groups are where this role is decided.
+    throw new AppError(
+      "invalid_state",
+      `${env().OIDC!.displayName} sets this account's role from its groups at every sign-in. Add them to or remove them from an admin group there.`,
+    );
+  }
   if (target.id === actor.id && (input.disabled === true || input.role === "USER")) {
     throw new AppError("invalid_state", "You cannot disable yourself or remove your own admin role. Ask another admin.");
   }
