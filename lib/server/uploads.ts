@@ -18,12 +18,11 @@ import { detectContent, SNIFF_BYTES } from "./content-sniff";
 import { db, isUniqueViolation, queryRows } from "./db";
 import { env } from "./env";
 import { toFileDto, type FileDto } from "./files";
-import { expectedEtag, normalizeEtag } from "./integrity";
 import { logger } from "./log";
 import { countUploadKeys, metrics, resultOf } from "./metrics";
 import { assertRoomFor } from "./quota";
 import { enforceRateLimit, rateLimitCount, type RateLimitColumns } from "./rate-limit";
-import { assertStorageAvailable, storage, type PresignedRequest, type StoredObject } from "./storage";
+import { assertStorageAvailable, storage, type ContentExpectation, type PresignedRequest, type StoredObject } from "./storage";
 import { ACTOR_COLUMN, actorFrom, actorMaySql, actorSql, type ActorColumn, type Caller } from "./users";
 
 /**
@@ -339,20 +338,46 @@ export async function completeUpload(args: { user: Actor; uploadId: string; meta
  * Returns the row as it ends up: a racing settlement may have got there first, with the same verdict.
  */
 export async function settleUpload(upload: Upload, stored: StoredObject, actorUserId: string | null, meta: RequestMeta): Promise<Upload> {
-  const digests = await db().uploadPart.findMany({ where: { uploadId: upload.id }, orderBy: { partNumber: "asc" }, select: { partNumber: true, md5: true } });
-  const reason = verificationFailure(upload, stored, digests);
-  // Size, type, metadata and ETag as storage reports them are right; now look at the bytes themselves.
+  const expected = await contentExpectation(upload);
+  const reason = verificationFailure(upload, stored, expected) ?? (await storage().contentFailure(expected, stored));
+  // Size, type, metadata and digests as storage reports them are right; now look at the bytes themselves.
   const mismatch = reason
     ? null
     : contentMismatch(upload.contentType, await detectContent(await storage().readHead(upload.key, SNIFF_BYTES, stored.versionId)));
-  // A rejected object is deleted; a quarantined one is kept (never served) for admins to judge.
-  if (reason) await storage().deleteObject(upload.key, stored.versionId);
-  const verified = { etag: stored.etag ?? null, versionId: stored.versionId ?? null };
+  return settleAs(upload, reason, mismatch, stored, actorUserId, meta);
+}
+
+/** What the landed bytes must be: the reservation's geometry and the digests pinned when its URLs were signed. */
+async function contentExpectation(upload: Upload): Promise<ContentExpectation & { pinned: Array<{ partNumber: number; md5: string }> }> {
+  const pinned = await db().uploadPart.findMany({ where: { uploadId: upload.id }, orderBy: { partNumber: "asc" }, select: { partNumber: true, md5: true } });
+  return {
+    key: upload.key,
+    contentType: upload.contentType,
+    strategy: upload.strategy,
+    size: Number(upload.size),
+    partSize: Number(upload.partSize),
+    partCount: upload.partCount,
+    digests: pinned.map((d) => d.md5),
+    pinned,
+  };
+}
+
+/** REJECTED (object deleted), QUARANTINED (kept for admins, never served) or READY, from PENDING only. */
+async function settleAs(
+  upload: Upload,
+  reason: string | null,
+  mismatch: string | null,
+  stored: StoredObject | null,
+  actorUserId: string | null,
+  meta: RequestMeta,
+): Promise<Upload> {
+  if (reason) await storage().deleteObject(upload.key, stored?.versionId);
+  const verified = { etag: stored?.etag ?? null, versionId: stored?.versionId ?? null };
   const outcome = reason
     ? { data: { status: "REJECTED" as const, rejectReason: reason }, action: "upload.rejected" as const, detail: { reason } }
     : mismatch
       ? { data: { status: "QUARANTINED" as const, rejectReason: mismatch, ...verified }, action: "upload.quarantined" as const, detail: { reason: mismatch } }
-      : { data: { status: "READY" as const, ...verified }, action: "upload.completed" as const, detail: { size: stored.size, etag: verified.etag } };
+      : { data: { status: "READY" as const, ...verified }, action: "upload.completed" as const, detail: { size: stored?.size, etag: verified.etag } };
   const isMoved = await db().$transaction(async (tx) => {
     const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { ...outcome.data, completedAt: new Date() } });
     if (moved.count === 1) await recordAudit(tx, { action: outcome.action, actorUserId, uploadId: upload.id, key: upload.key, detail: outcome.detail }, meta);
@@ -373,8 +398,8 @@ function settledError(upload: Upload): AppError {
   return new AppError("upload_rejected", upload.rejectReason ?? `This upload is ${upload.status.toLowerCase()}.`);
 }
 
-/** Why what landed is not what Valet signed, or null when it is exactly that. */
-function verificationFailure(upload: Upload, stored: StoredObject, digests: Array<{ partNumber: number; md5: string }>): string | null {
+/** Why what landed is not what Valet signed, as far as the reservation and its pins tell (the backend checks the bytes' digests). */
+function verificationFailure(upload: Upload, stored: StoredObject, expected: { pinned: Array<{ partNumber: number }> }): string | null {
   if (stored.size !== Number(upload.size)) {
     return `Size mismatch: storage holds ${stored.size} bytes but ${upload.size} were declared.`;
   }
@@ -385,15 +410,9 @@ function verificationFailure(upload: Upload, stored: StoredObject, digests: Arra
   if (stored.unsignedAttributes.length > 0) {
     return `Unsigned metadata: the upload carried headers Valet did not sign (${stored.unsignedAttributes.join("; ")}).`;
   }
-  const complete = digests.length === upload.partCount && digests.every((d, i) => d.partNumber === i + 1);
+  const { pinned } = expected;
+  const complete = pinned.length === upload.partCount && pinned.every((d, i) => d.partNumber === i + 1);
   if (!complete) return `Content mismatch: not every part of this upload was signed with a checksum, so its bytes cannot be verified.`;
-  const expected = expectedEtag(
-    upload.strategy,
-    digests.map((d) => d.md5),
-  );
-  if (normalizeEtag(stored.etag) !== expected) {
-    return `Content mismatch: storage holds other bytes than the ones signed (ETag ${normalizeEtag(stored.etag) || "missing"}, expected ${expected}).`;
-  }
   return null;
 }
 

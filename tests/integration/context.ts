@@ -3,7 +3,7 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import pg from "pg";
 
-import { createStorage } from "@/lib/server/storage";
+import { createS3Storage } from "@/lib/server/storage/s3";
 
 function required(name: string): string {
   const value = process.env[name];
@@ -30,7 +30,7 @@ for (const [name, url] of [
   assertLocal(name, url);
 
 /** Direct access to the test bucket with the app's credentials: to inspect, or to misbehave. */
-export const bucket = createStorage({
+export const bucket = createS3Storage({
   endpoint: S3_ENDPOINT,
   region: process.env.S3_REGION ?? "us-east-1",
   bucket: required("S3_BUCKET"),
