@@ -10,13 +10,14 @@ import { db } from "./db";
 import { env } from "./env";
 import { logger } from "./log";
 import { metrics, type ReconcilerKind } from "./metrics";
-import { OBJECT_PREFIX, statusOf, storage } from "./storage";
+import { OBJECT_PREFIX, statusOf, storage, unfinishedUploadId } from "./storage";
 import { settleUpload } from "./uploads";
 
 // Brings the database and the bucket back into agreement, whatever was lost on the way:
 //  - an object landed but its completion call never came → verified, READY or REJECTED;
 //  - a reservation ran out unfinished → EXPIRED, its multipart upload aborted in storage;
-//  - a multipart upload no live reservation owns → aborted (they cost money while they sit);
+//  - a multipart upload (S3) or uncommitted blocks (Azure) no live reservation owns → aborted
+//    (they cost money while they sit; Azure would drop the blocks only after a week);
 //  - an object whose row is dead (ABORTED, REJECTED, DELETED, EXPIRED) → deleted: the row
 //    proves nobody may have it (a URL the browser still held can put one back after a cancel);
 //  - an object with no row at all → reported as an orphan, deleted only with `fix`.
@@ -171,7 +172,8 @@ async function settleOne(upload: Upload, report: ReconcileReport, dryRun: boolea
   } else if (upload.expiresAt <= now) {
     report.expired += 1;
     if (dryRun) return;
-    if (upload.s3UploadId) await storage().abortMultipartUpload(upload.key, upload.s3UploadId);
+    const unfinished = unfinishedUploadId(upload);
+    if (unfinished) await storage().abortMultipartUpload(upload.key, unfinished);
     const isMoved = await db().$transaction(async (tx) => {
       const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "EXPIRED", completedAt: now } });
       if (moved.count === 1) await recordAudit(tx, { action: "upload.expired", actorUserId: null, uploadId: upload.id, key: upload.key }, SYSTEM);

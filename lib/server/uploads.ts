@@ -22,7 +22,7 @@ import { logger } from "./log";
 import { countUploadKeys, metrics, resultOf } from "./metrics";
 import { assertRoomFor } from "./quota";
 import { enforceRateLimit, rateLimitCount, type RateLimitColumns } from "./rate-limit";
-import { assertStorageAvailable, storage, type ContentExpectation, type PresignedRequest, type StoredObject } from "./storage";
+import { assertStorageAvailable, storage, unfinishedUploadId, type ContentExpectation, type PresignedRequest, type StoredObject } from "./storage";
 import { ACTOR_COLUMN, actorFrom, actorMaySql, actorSql, type ActorColumn, type Caller } from "./users";
 
 /**
@@ -39,7 +39,7 @@ export function toUploadDto(u: Upload): UploadDto {
     size: Number(u.size),
     type: u.contentType,
     status: u.status,
-    strategy: u.strategy === "SINGLE" ? "single" : "multipart",
+    strategy: u.strategy === "SINGLE" ? "single" : storage().kind === "azure" ? "blocks" : "multipart",
     partSize: Number(u.partSize),
     maxParts: u.partCount,
     expiresAt: u.expiresAt.toISOString(),
@@ -194,7 +194,8 @@ async function signCall(args: SignArgs) {
   const now = new Date();
 
   // Authorise every request before signing any: a batch is all or nothing.
-  let operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now));
+  const target = storage().kind;
+  let operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now, target));
   const unpinned = new Set(operations.filter((o) => o.needsPin).map((o) => (o as { uploadId: string }).uploadId));
   if (unpinned.size > 1) throw new AppError("upload_id_mismatch", "A batch may name only one uploadId.");
   const digests = digestsToPin(operations, loaded.pinned);
@@ -204,7 +205,7 @@ async function signCall(args: SignArgs) {
   const [candidate] = unpinned;
   if (candidate !== undefined) {
     upload = await pinMultipartUploadId(upload, candidate);
-    operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now));
+    operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now, target));
   }
 
   // A URL never outlives the reservation it was signed for.
@@ -223,8 +224,8 @@ async function signCall(args: SignArgs) {
 
 /** One audit row per sign call: the operations, and part numbers as a compact list. */
 function describeOperations(operations: AuthorizedOperation[], expiresAt: string) {
-  const parts = operations.flatMap((o) => (o.op === "uploadPart" ? [o.partNumber] : []));
-  const others = operations.filter((o) => o.op !== "uploadPart").map((o) => o.op);
+  const parts = operations.flatMap((o) => (o.op === "uploadPart" || o.op === "putBlock" ? [o.partNumber] : []));
+  const others = operations.filter((o) => o.op !== "uploadPart" && o.op !== "putBlock").map((o) => o.op);
   const checksummed = operations.filter((o) => "contentMd5" in o).length;
   return {
     operations: others,
@@ -244,7 +245,7 @@ function describeOperations(operations: AuthorizedOperation[], expiresAt: string
 function digestsToPin(operations: AuthorizedOperation[], pinned: Map<number, string>): Map<number, string> {
   const wanted = new Map<number, string>();
   for (const o of operations) {
-    if (o.op !== "putObject" && o.op !== "uploadPart") continue;
+    if (o.op !== "putObject" && o.op !== "uploadPart" && o.op !== "putBlock") continue;
     const target = o.op === "putObject" ? 1 : o.partNumber;
     if (wanted.has(target) && wanted.get(target) !== o.contentMd5) throw checksumConflict(target);
     wanted.set(target, o.contentMd5);
@@ -322,11 +323,18 @@ export async function completeUpload(args: { user: Actor; uploadId: string; meta
   if (upload.status !== "PENDING") throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}.`);
 
   const started = performance.now();
+  const expected = await contentExpectation(upload);
+  // Azure: the server commits the blocks the reservation allows (S3: the browser completed it).
+  const refused = await storage().finishUpload(expected);
+  if (refused) {
+    await storage().abortMultipartUpload(upload.key, unfinishedUploadId(upload) ?? "");
+    throw settledError(await settleAs(upload, refused, null, null, user.id, meta));
+  }
   const stored = await storage().headObject(upload.key);
   if (!stored) {
     throw new AppError("not_uploaded", "Storage has no object for this upload yet. Finish sending the bytes, then complete again.");
   }
-  const settled = await settleUpload(upload, stored, user.id, meta);
+  const settled = await settleUpload(upload, stored, user.id, meta, expected);
   metrics().verificationDuration.observe({ outcome: settled.status }, (performance.now() - started) / 1000);
   if (settled.status === "READY") return toFileDto(settled);
   throw settledError(settled);
@@ -337,8 +345,14 @@ export async function completeUpload(args: { user: Actor; uploadId: string; meta
  * with the object deleted. Used by the completion call and by the reconciler (lost callbacks).
  * Returns the row as it ends up: a racing settlement may have got there first, with the same verdict.
  */
-export async function settleUpload(upload: Upload, stored: StoredObject, actorUserId: string | null, meta: RequestMeta): Promise<Upload> {
-  const expected = await contentExpectation(upload);
+export async function settleUpload(
+  upload: Upload,
+  stored: StoredObject,
+  actorUserId: string | null,
+  meta: RequestMeta,
+  known?: Awaited<ReturnType<typeof contentExpectation>>,
+): Promise<Upload> {
+  const expected = known ?? (await contentExpectation(upload));
   const reason = verificationFailure(upload, stored, expected) ?? (await storage().contentFailure(expected, stored));
   // Size, type, metadata and digests as storage reports them are right; now look at the bytes themselves.
   const mismatch = reason
@@ -437,7 +451,8 @@ export async function adminAbortUpload(args: { actor: Actor; uploadId: string; m
 }
 
 export async function abortPendingUpload(upload: Upload, actorUserId: string, meta: RequestMeta): Promise<void> {
-  if (upload.s3UploadId) await storage().abortMultipartUpload(upload.key, upload.s3UploadId);
+  const unfinished = unfinishedUploadId(upload);
+  if (unfinished) await storage().abortMultipartUpload(upload.key, unfinished);
   // A single PUT may have landed before the cancel; a multipart upload may have been completed.
   // (One that lands later, through a URL the browser still holds, is deleted by the reconciler.)
   await storage().deleteObject(upload.key);

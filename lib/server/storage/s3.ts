@@ -22,6 +22,7 @@ import {
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 
 import { contentDisposition } from "@/lib/content-disposition";
+import { AppError } from "@/lib/errors";
 import type { SignOperation } from "@/lib/sign-request";
 
 import { expectedEtag, normalizeEtag } from "../integrity";
@@ -120,6 +121,8 @@ export function createS3Storage(config: StorageConfig, observer?: StorageObserve
         return { url: await sign("POST", { uploadId: operation.uploadId }) };
       case "abortMultipartUpload":
         return { url: await sign("DELETE", { uploadId: operation.uploadId }) };
+      case "putBlock":
+        throw new AppError("operation_not_allowed", "Blocks are an Azure Blob Storage operation; S3 uploads use parts.");
     }
   }
 
