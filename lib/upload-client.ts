@@ -70,6 +70,7 @@ export function createValetApi(transport: Transport) {
     signBatch: (uploadId: string, requests: PresignableRequest[]) =>
       call<{ results: SignedRequest[] }>(`/api/uploads/${uploadId}/sign`, { method: "POST", body: { requests } }).then((r) => r.results),
     getUpload: (uploadId: string) => call<{ upload: UploadReservation }>(`/api/uploads/${uploadId}`, { method: "GET" }).then((r) => r.upload),
+    stagedBlocks: (uploadId: string) => call<{ parts: number[] }>(`/api/uploads/${uploadId}/blocks`, { method: "GET" }).then((r) => r.parts),
     completeUpload: (uploadId: string) => call<{ file: FileSummary }>(`/api/uploads/${uploadId}/complete`, { method: "POST" }).then((r) => r.file),
     abortUpload: (uploadId: string) => call<void>(`/api/uploads/${uploadId}`, { method: "DELETE" }),
     deleteFile: (fileId: string) => call<void>(`/api/files/${fileId}`, { method: "DELETE" }),

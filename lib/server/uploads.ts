@@ -106,6 +106,14 @@ export async function getUpload(args: { user: Actor; uploadId: string }): Promis
   return toUploadDto(await getUploadForOwnerOrThrow(args.uploadId, args.user.id));
 }
 
+// GET /api/uploads/:id/blocks
+export async function listStagedBlocks(args: { user: Actor; uploadId: string }): Promise<number[]> {
+  assertScope(args.user, "files:write");
+  const upload = await getUploadForOwnerOrThrow(args.uploadId, args.user.id);
+  if (upload.status !== "PENDING" || upload.strategy !== "MULTIPART") return [];
+  return storage().stagedParts({ key: upload.key, size: Number(upload.size), partSize: Number(upload.partSize), partCount: upload.partCount });
+}
+
 const NO_SUCH_UPLOAD = "No such upload.";
 
 /** Every column of an Upload row, by name (statements are prepared: see queryRows). */

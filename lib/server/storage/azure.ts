@@ -226,6 +226,18 @@ export function createAzureStorage(config: AzureStorageConfig, observer?: Storag
     return `Content mismatch: storage holds other bytes than the ones signed (MD5 of ${where} differs from the signed Content-MD5).`;
   }
 
+  async function stagedParts(upload: { key: string; size: number; partSize: number; partCount: number }): Promise<number[]> {
+    let list;
+    try {
+      list = await send(() => blob(upload.key).getBlockList("uncommitted"));
+    } catch (error) {
+      if (statusOf(error) === 404) return [];
+      throw error;
+    }
+    const sizes = new Map((list.uncommittedBlocks ?? []).map((b) => [b.name, b.size]));
+    return Array.from({ length: upload.partCount }, (_, i) => i + 1).filter((n) => sizes.get(blockId(n)) === partLength(upload, upload.size, n));
+  }
+
   /** Azure has no multipart upload ids; nothing is ever pinned on this backend. */
   async function multipartUploadExists(): Promise<boolean | null> {
     return false;
@@ -319,6 +331,7 @@ export function createAzureStorage(config: AzureStorageConfig, observer?: Storag
     deleteObject,
     finishUpload,
     contentFailure,
+    stagedParts,
     multipartUploadExists,
     abortMultipartUpload,
     listMultipartUploads,

@@ -87,6 +87,11 @@ export interface StorageBackend {
   finishUpload(expected: ContentExpectation): Promise<string | null>;
   /** Why the stored bytes are not the ones signed, or null when they are. */
   contentFailure(expected: ContentExpectation, stored: StoredObject): Promise<string | null>;
+  /**
+   * Azure: the part numbers whose blocks storage holds uncommitted at their exact size, so a
+   * reloaded page sends only the rest. S3 answers none (the browser asks storage itself: ListParts).
+   */
+  stagedParts(upload: { key: string; size: number; partSize: number; partCount: number }): Promise<number[]>;
   /** Does storage know this multipart upload on this key? null where it cannot tell. */
   multipartUploadExists(key: string, uploadId: string): Promise<boolean | null>;
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;

@@ -340,6 +340,7 @@ export function createS3Storage(config: StorageConfig, observer?: StorageObserve
     ensureBucket,
     // The browser completes a multipart upload itself; verification is what makes it a file.
     finishUpload: async () => null,
+    stagedParts: async () => [],
     contentFailure,
   };
   return { ...backend, client, bucket: Bucket };
