@@ -169,6 +169,9 @@ describe.skipIf(!azure)("Azure Blob Storage: what a SAS does not bind, and how c
     expect(await blobs.headObject(upload.key)).toBeNull();
     expect((await backend.uploadRow(upload.id))?.status).toBe("PENDING");
     expect((await client.request(`/api/files/${upload.id}/download`)).status).toBe(404);
+    // A reloaded page asks which blocks storage holds, and sends only the rest.
+    const staged = await client.json("GET", `/api/uploads/${upload.id}/blocks`);
+    expect(staged).toMatchObject({ status: 200, body: { parts: [1, 2] } });
     // Uncommitted blocks are what the reconciler sees (and drops for dead reservations).
     expect((await blobs.listMultipartUploads("users/")).map((u) => u.key)).toContain(upload.key);
 
