@@ -331,21 +331,30 @@ export async function completeUpload(args: { user: Actor; uploadId: string; meta
   if (upload.status !== "PENDING") throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}.`);
 
   const started = performance.now();
-  const expected = await contentExpectation(upload);
-  // Azure: the server commits the blocks the reservation allows (S3: the browser completed it).
-  const refused = await storage().finishUpload(expected);
-  if (refused) {
-    await storage().abortMultipartUpload(upload.key, unfinishedUploadId(upload) ?? "");
-    throw settledError(await settleAs(upload, refused, null, null, user.id, meta));
-  }
-  const stored = await storage().headObject(upload.key);
-  if (!stored) {
+  const settled = await finishAndSettle(upload, user.id, meta);
+  if (!settled) {
     throw new AppError("not_uploaded", "Storage has no object for this upload yet. Finish sending the bytes, then complete again.");
   }
-  const settled = await settleUpload(upload, stored, user.id, meta, expected);
   metrics().verificationDuration.observe({ outcome: settled.status }, (performance.now() - started) / 1000);
   if (settled.status === "READY") return toFileDto(settled);
   throw settledError(settled);
+}
+
+/**
+ * Storage's part of completion (Azure: commit the blocks the reservation allows), then
+ * verification. Null while storage holds no object for the upload; an AppError not_uploaded from
+ * the backend says what is still missing. Used by the completion call and by the reconciler
+ * (an Azure block upload whose completion call never came).
+ */
+export async function finishAndSettle(upload: Upload, actorUserId: string | null, meta: RequestMeta): Promise<Upload | null> {
+  const expected = await contentExpectation(upload);
+  const refused = await storage().finishUpload(expected);
+  if (refused) {
+    await storage().abortMultipartUpload(upload.key, unfinishedUploadId(upload) ?? "");
+    return settleAs(upload, refused, null, null, actorUserId, meta);
+  }
+  const stored = await storage().headObject(upload.key);
+  return stored ? settleUpload(upload, stored, actorUserId, meta, expected) : null;
 }
 
 /**

@@ -270,7 +270,7 @@ describe.skipIf(!azure)("Azure Blob Storage: the reconciler", () => {
   const { backend, blobs, sql } = azure!;
   const APP_URL = backend.appUrl;
 
-  it("verifies a lost completion, expires a dead block upload and drops its blocks, reports an orphan blob", async () => {
+  it("verifies a lost completion (a Put Blob, and blocks it commits), expires a dead block upload and drops its blocks, reports an orphan blob", async () => {
     // This file's process reconciles the Azure instance's database and container.
     process.env.STORAGE = "azure";
     process.env.DATABASE_URL = process.env.VALET_TEST_AZURE_DATABASE_URL;
@@ -294,13 +294,25 @@ describe.skipIf(!azure)("Azure Blob Storage: the reconciler", () => {
     expect((await storageSays(block.body.url, { method: "PUT", headers: block.body.headers, body: body(first) })).status).toBe(201);
     await age(blocks.id, true);
 
+    // Every block is in storage, the completion call never came: the reconciler commits and verifies.
+    const video = mp4Like(17 * MiB);
+    const staged = await reserve(client, { name: "staged.mp4", size: video.length, type: "video/mp4" });
+    for (const n of [1, 2, 3]) {
+      const part = video.subarray((n - 1) * PART, Math.min(n * PART, video.length));
+      const signedBlock = await sign(client, staged.id, { method: "PUT", key: staged.key, partNumber: n, contentMd5: md5(part) });
+      expect((await storageSays(signedBlock.body.url, { method: "PUT", headers: signedBlock.body.headers, body: body(part) })).status).toBe(201);
+    }
+    await age(staged.id, false);
+
     const orphan = `users/${crypto.randomUUID()}/${crypto.randomUUID()}/orphan.txt`;
     await backend.putBehind(orphan, Buffer.from("nobody's"), "text/plain");
 
     const report = await reconcile();
     expect(report.skipped).toBe(false);
     expect(report.errors).toBe(0);
-    expect(report.recovered).toBeGreaterThanOrEqual(1);
+    expect(report.recovered).toBeGreaterThanOrEqual(2);
+    expect((await backend.uploadRow(staged.id))?.status).toBe("READY");
+    expect((await blobs.headObject(staged.key))?.size).toBe(video.length);
     expect(report.expired).toBeGreaterThanOrEqual(1);
     expect(report.orphans).toContain(orphan);
     expect((await backend.uploadRow(lost.id))?.status).toBe("READY");

@@ -201,7 +201,9 @@ export function createAzureStorage(config: AzureStorageConfig, observer?: Storag
    */
   async function contentFailure(expected: ContentExpectation, stored: StoredObject): Promise<string | null> {
     const partSize = expected.strategy === "SINGLE" ? expected.size : expected.partSize;
-    const response = await send(() => blob(expected.key).download(0, undefined, { conditions: stored.etag ? { ifMatch: `"${stored.etag}"` } : {} }));
+    const response = await send(() =>
+      blob(expected.key).download(0, undefined, { conditions: stored.etag ? { ifMatch: `"${stored.etag}"` } : {}, maxRetryRequests: 5 }),
+    );
     const digests: string[] = [];
     let hash: Hash = createHash("md5");
     let inPart = 0;
