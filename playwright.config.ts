@@ -3,8 +3,12 @@ import { defineConfig } from "@playwright/test";
 import { CHROMIUM_LAUNCH } from "./scripts/lib/chromium";
 
 // The app is started by `npm test` (scripts/test.ts) against PostgreSQL and Ceph RGW; its URL
-// arrives in VALET_TEST_APP_URL. Chromium is Debian's: Playwright's own download cannot work here.
+// arrives in VALET_TEST_APP_URL. The upload, download and share specs run again as the "azure"
+// project against the instance on Azurite (VALET_TEST_AZURE_APP_URL). Chromium is Debian's:
+// Playwright's own download cannot work here.
 const baseURL = process.env.VALET_TEST_APP_URL ?? "http://localhost:3000";
+const azureURL = process.env.VALET_TEST_AZURE_APP_URL;
+const desktop = { browserName: "chromium" as const, viewport: { width: 1280, height: 900 } };
 
 export default defineConfig({
   testDir: "e2e",
@@ -22,5 +26,8 @@ export default defineConfig({
     screenshot: "only-on-failure",
     launchOptions: CHROMIUM_LAUNCH,
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium", viewport: { width: 1280, height: 900 } } }],
+  projects: [
+    { name: "chromium", use: desktop },
+    ...(azureURL ? [{ name: "azure", testMatch: /(upload|share)\.spec\.ts$/, use: { ...desktop, baseURL: azureURL } }] : []),
+  ],
 });

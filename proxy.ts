@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 
-import { contentSecurityPolicy, identityProviderOrigin, storageOrigin } from "@/lib/security-headers";
+import { azureBlobOrigin, contentSecurityPolicy, identityProviderOrigin, storageOrigin } from "@/lib/security-headers";
 import { escapeHtml } from "@/lib/server/html-page";
 import { REQUEST_ID_HEADER, upstreamRequestId } from "@/lib/server/request-context";
 import { recordRequest } from "@/lib/server/request-log";
@@ -13,7 +13,7 @@ import { deadLinkPage } from "@/lib/server/shares";
 //    Not the guard: every page and every data function checks the user itself;
 //  - share pages of dead links answer 410 (404 for unknown tokens) with a page that says only that;
 //    every share page request gets a request id (X-Request-Id) and a log line.
-// (Reads S3_* and OIDC_ISSUER directly: the validated configuration is not needed for the CSP.)
+// (Reads S3_* / AZURE_* and OIDC_ISSUER directly: the validated configuration is not needed for the CSP.)
 
 const SIGNED_IN_AREAS = /^\/(admin|files|settings|setup)(\/|$)/;
 const SESSION_COOKIES = ["authjs.session-token", "__Secure-authjs.session-token"];
@@ -21,12 +21,15 @@ const SHARE_PAGE = /^\/s\/([^/]+)$/;
 
 export async function proxy(request: NextRequest) {
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
-  const storage = storageOrigin({
-    endpoint: process.env.S3_ENDPOINT || undefined,
-    region: process.env.S3_REGION || "us-east-1",
-    bucket: process.env.S3_BUCKET ?? "",
-    forcePathStyle: process.env.S3_FORCE_PATH_STYLE ? ["true", "1"].includes(process.env.S3_FORCE_PATH_STYLE) : Boolean(process.env.S3_ENDPOINT),
-  });
+  const storage =
+    process.env.STORAGE === "azure"
+      ? azureBlobOrigin(process.env)
+      : storageOrigin({
+          endpoint: process.env.S3_ENDPOINT || undefined,
+          region: process.env.S3_REGION || "us-east-1",
+          bucket: process.env.S3_BUCKET ?? "",
+          forcePathStyle: process.env.S3_FORCE_PATH_STYLE ? ["true", "1"].includes(process.env.S3_FORCE_PATH_STYLE) : Boolean(process.env.S3_ENDPOINT),
+        });
   const identityProvider = identityProviderOrigin(process.env.OIDC_ISSUER);
   const csp = contentSecurityPolicy({ nonce, storage, isDev: process.env.NODE_ENV === "development", identityProvider });
   const { pathname, search } = request.nextUrl;

@@ -10,6 +10,7 @@ import { createWorkerHasher } from "@/lib/md5-hasher";
 import { isAlreadyStored, PENDING_KEY_PREFIX, retryWhileUnavailable, UploadSigner, valetApi, type RetryPolicy } from "@/lib/upload-client";
 import { describeUploadError } from "@/lib/upload-errors";
 import { planUpload } from "@/lib/upload-policy";
+import AzureBlob from "@/lib/uppy-azure-blob";
 
 /** The reservation travels with the file, so Golden Retriever keeps it across a reload. */
 export type Meta = { valetUploadId?: string };
@@ -21,6 +22,9 @@ interface UploadSettings {
   allowedTypes: string[];
   partConcurrency: number;
 }
+
+/** Which storage the bytes go to: S3 (@uppy/aws-s3) or Azure Blob Storage (lib/uppy-azure-blob.ts). */
+type StorageKind = "s3" | "azure";
 
 /** One file's problem, shown until its owner dismisses it (or retries the file). */
 export interface UploadProblem {
@@ -118,7 +122,14 @@ export function useUploadActivity(): { count: number; percentage: number } {
  * uploaded only once Valet has verified it in storage (READY). The Dashboard that shows it is
  * mounted by the page (components/uploader.tsx); the uploads outlive that page.
  */
-export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurrency, children }: UploadSettings & { userId: string; children: ReactNode }) {
+export function UploadProvider({
+  userId,
+  maxFileBytes,
+  allowedTypes,
+  partConcurrency,
+  storage,
+  children,
+}: UploadSettings & { userId: string; storage: StorageKind; children: ReactNode }) {
   const router = useRouter();
   // Compared by value: a refresh re-renders the layout with a new (equal) array, and re-creating
   // Uppy then would cancel every upload in flight.
@@ -198,8 +209,16 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
       return completion;
     };
 
-    uppy
-      .use(AwsS3<Meta, Body>, {
+    if (storage === "azure") {
+      // Azure: Put Blob, or Put Blocks that Valet commits at completion (no request of the browser's completes anything).
+      uppy.use(AzureBlob<Meta, Body>, {
+        signRequest: signer.signRequest,
+        reservation: (fileId) => signer.reservation(`${PENDING_KEY_PREFIX}${fileId}`),
+        stagedBlocks: (reservation) => valetApi.stagedBlocks(reservation.id),
+        limit: partConcurrency,
+      });
+    } else {
+      uppy.use(AwsS3<Meta, Body>, {
         // Same geometry as the server signs: part boundaries must match the signed lengths.
         shouldUseMultipart: (file) => planUpload(file.size ?? 0).strategy === "multipart",
         getChunkSize: ({ size }) => planUpload(size).partSize,
@@ -209,10 +228,11 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
         limit: partConcurrency,
         // The reservation id is for Valet, not for storage.
         allowedMetaFields: [],
-      })
-      // After a reload, files come back (small ones with their bytes; larger ones are re-selected)
-      // and multipart uploads resume from the parts storage already has.
-      .use(GoldenRetriever<Meta, Body>, { expires: 24 * 3600 * 1000 });
+      });
+    }
+    // After a reload, files come back (small ones with their bytes; larger ones are re-selected)
+    // and multipart uploads resume from the parts storage already has (Azure: the blocks it holds).
+    uppy.use(GoldenRetriever<Meta, Body>, { expires: 24 * 3600 * 1000 });
 
     uppy.on("upload-success", (file) => {
       if (file) void complete(file.id)?.catch(() => undefined);
@@ -299,7 +319,7 @@ export function UploadProvider({ userId, maxFileBytes, allowedTypes, partConcurr
       uppy.destroy();
       hasher.terminate();
     };
-  }, [userId, maxFileBytes, allowedTypesKey, partConcurrency, router, problems]);
+  }, [userId, maxFileBytes, allowedTypesKey, partConcurrency, storage, router, problems]);
 
   const value = useMemo(
     () => (uppy ? { uppy, settings: { maxFileBytes, allowedTypes: allowedTypesKey.split(","), partConcurrency }, problems } : null),

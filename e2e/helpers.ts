@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { crc32, deflateSync } from "node:zlib";
-import { expect, type Download, type Page } from "@playwright/test";
+import { expect, type Download, type Page, type Request } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery";
 
@@ -96,4 +96,36 @@ export function cspViolations(page: Page): string[] {
     if (message.type() === "error" && /Content Security Policy/i.test(message.text())) seen.push(message.text());
   });
   return seen;
+}
+
+/**
+ * The storage a project's app instance uses (playwright.config.ts: "chromium" on S3, "azure" on
+ * Azurite), as the specs need to recognise its requests: one spec, both backends.
+ */
+export function storageFor(projectName: string) {
+  if (projectName === "azure") {
+    const partNumber = (url: URL) =>
+      url.searchParams.get("comp") === "block"
+        ? String(Number(/(\d+)$/.exec(Buffer.from(url.searchParams.get("blockid") ?? "", "base64").toString())?.[1]))
+        : null;
+    return {
+      name: "azure" as const,
+      origin: new URL(process.env.AZURE_BLOB_ENDPOINT!).origin,
+      /** The part (block) number a storage request sends, or null. */
+      partNumber,
+      /** What storage answers a write that created the object, and one refused because it exists (If-None-Match). */
+      created: 201,
+      alreadyExists: 409,
+      /** The request that tells the uploader which parts storage holds, after a reload. */
+      isPartListing: (request: Request) => request.method() === "GET" && /^\/api\/uploads\/[^/]+\/blocks$/.test(new URL(request.url()).pathname),
+    };
+  }
+  return {
+    name: "s3" as const,
+    origin: new URL(process.env.S3_ENDPOINT!).origin,
+    partNumber: (url: URL) => url.searchParams.get("partNumber"),
+    created: 200,
+    alreadyExists: 412,
+    isPartListing: (request: Request) => request.method() === "GET" && new URL(request.url()).searchParams.has("uploadId"),
+  };
 }

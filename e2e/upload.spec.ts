@@ -3,7 +3,7 @@ import { type Request } from "@playwright/test";
 
 import { MiB } from "../lib/units";
 import { expect, test } from "./fixtures";
-import { cspViolations, downloadedBytes, newEmail, screenshot, sha256, signIn, signUp, textOfSize, uploadThroughDashboard } from "./helpers";
+import { cspViolations, downloadedBytes, newEmail, screenshot, sha256, signIn, signUp, storageFor, textOfSize, uploadThroughDashboard } from "./helpers";
 
 test("sign up, upload a small and a multipart file, download both, delete one, sign out and back in", async ({ page }, testInfo) => {
   const violations = cspViolations(page);
@@ -95,7 +95,7 @@ test("a quarantined file says so and why, without hovering, and is not listed or
   await screenshot(page, "upload-quarantined");
 });
 
-test("cancelling an upload under way asks first; Keep uploading keeps it, Cancel discards it without errors", async ({ page }) => {
+test("cancelling an upload under way asks first; Keep uploading keeps it, Cancel discards it without errors", async ({ page }, testInfo) => {
   const problems: string[] = [];
   page.on("console", (message) => void (message.type() === "error" && problems.push(message.text())));
   page.on("response", (response) => void (response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`)));
@@ -103,9 +103,9 @@ test("cancelling an upload under way asks first; Keep uploading keeps it, Cancel
   const reserved = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/api/uploads");
   // Storage holds every part until the test lets go, so the upload is surely under way when Cancel is pressed.
   const held: Array<() => Promise<void>> = [];
-  const storage = new URL(process.env.S3_ENDPOINT!).origin;
+  const storage = storageFor(testInfo.project.name);
   await page.route(
-    (url) => url.origin === storage && url.searchParams.has("partNumber"),
+    (url) => url.origin === storage.origin && storage.partNumber(url) !== null,
     (route) => void held.push(() => route.continue().catch(() => undefined)),
   );
   await page
@@ -157,14 +157,15 @@ test("a reload mid-upload resumes from the parts storage already has, after the 
   // On disk, so that choosing it again gives the same file (name, size and modification time).
   const file = testInfo.outputPath("resume-me.txt");
   await writeFile(file, textOfSize(40 * MiB, "resume"));
-  const partNumberOf = (url: string) => new URL(url).searchParams.get("partNumber");
+  const storage = storageFor(testInfo.project.name);
+  const partNumberOf = (url: string) => storage.partNumber(new URL(url));
   const sentParts: string[] = [];
   page.on("requestfinished", (request) => {
     if (request.method() === "PUT" && partNumberOf(request.url())) sentParts.push(partNumberOf(request.url())!);
   });
 
   // Part 3 never gets an answer; the others (sent alongside it) land, then the page is reloaded.
-  const isPart3 = (url: URL) => url.searchParams.get("partNumber") === "3";
+  const isPart3 = (url: URL) => url.origin === storage.origin && storage.partNumber(url) === "3";
   const part3Held = new Promise<void>((resolve) => void page.route(isPart3, () => resolve()));
   await page.locator(".uppy-Dashboard-input").first().setInputFiles(file);
   await page.getByRole("button", { name: /Upload 1 file/ }).click();
@@ -175,7 +176,7 @@ test("a reload mid-upload resumes from the parts storage already has, after the 
   // The held request died with the old page; from here on, part 3 may go through.
   await page.unrouteAll({ behavior: "ignoreErrors" });
   sentParts.length = 0;
-  const listedParts = page.waitForRequest((request) => request.method() === "GET" && new URL(request.url()).searchParams.has("uploadId"));
+  const listedParts = page.waitForRequest(storage.isPartListing);
   // Too big to keep in the browser, so Valet asks for the file again and then resumes.
   await expect(page.getByText("We could not fully recover 1 file. Please re-select it and resume the upload.")).toBeVisible();
   await screenshot(page, "upload-resume");
@@ -224,24 +225,26 @@ test("files waiting in one person's uploader are never shown to the next person 
   await expect(page.getByText("private-plans.txt")).toBeVisible();
 });
 
-test("a single PUT whose answer is lost: the retry meets the object already there (412) and the upload still completes", async ({ page }) => {
+test("a single PUT whose answer is lost: the retry meets the object already there (412, Azure 409) and the upload still completes", async ({
+  page,
+}, testInfo) => {
   const violations = cspViolations(page);
   await signUp(page, newEmail());
   const file = { name: "landed-once.txt", mimeType: "text/plain", buffer: textOfSize(2048, "landed") };
-  const storage = new URL(process.env.S3_ENDPOINT!).origin;
+  const storage = storageFor(testInfo.project.name);
   const storageAnswers: number[] = [];
   page.on("response", (response) => {
-    if (response.request().method() === "PUT" && response.url().startsWith(storage)) storageAnswers.push(response.status());
+    if (response.request().method() === "PUT" && response.url().startsWith(storage.origin)) storageAnswers.push(response.status());
   });
   // The first PUT reaches storage and lands; its answer never reaches the browser (a dropped connection).
   let dropped = false;
   await page.route(
-    (url) => url.origin === storage && !url.searchParams.has("uploadId"),
+    (url) => url.origin === storage.origin && !url.searchParams.has("uploadId"),
     async (route) => {
       if (route.request().method() !== "PUT" || dropped) return route.continue();
       dropped = true;
       const landed = await route.fetch();
-      expect(landed.status()).toBe(200);
+      expect(landed.status()).toBe(storage.created);
       await route.abort("connectionreset");
     },
   );
@@ -250,7 +253,7 @@ test("a single PUT whose answer is lost: the retry meets the object already ther
   await expect(page.getByTestId("file-row").filter({ hasText: file.name })).toBeVisible({ timeout: 60_000 });
   // Uppy retried the same URL; storage refused to write the object twice, and Valet verified the one that landed.
   expect(dropped).toBe(true);
-  expect(storageAnswers).toContain(412);
+  expect(storageAnswers).toContain(storage.alreadyExists);
   await expect(page.locator(".uppy-StatusBar")).toContainText("Complete");
   const downloading = page.waitForEvent("download");
   await page.getByRole("link", { name: `Download ${file.name}` }).click();
@@ -268,7 +271,8 @@ test("a 64 MiB file goes up several parts at a time, hashed in a Web Worker, wit
   // Part PUTs on their way right now, and the most there ever were at once.
   let inFlight = 0;
   let mostInFlight = 0;
-  const isPart = (request: Request) => request.method() === "PUT" && new URL(request.url()).searchParams.has("partNumber");
+  const storage = storageFor(testInfo.project.name);
+  const isPart = (request: Request) => request.method() === "PUT" && storage.partNumber(new URL(request.url())) !== null;
   page.on("request", (request) => {
     if (isPart(request)) mostInFlight = Math.max(mostInFlight, ++inFlight);
   });
@@ -332,7 +336,7 @@ test("following a file's Share link in the middle of an upload does not lose the
   let releasePart5: () => void = () => undefined;
   const part5Release = new Promise<void>((resolve) => (releasePart5 = resolve));
   await page.route(
-    (url) => url.searchParams.get("partNumber") === "5",
+    (url) => url.origin === storageFor(testInfo.project.name).origin && storageFor(testInfo.project.name).partNumber(url) === "5",
     async (route) => {
       await part5Release;
       await route.continue();

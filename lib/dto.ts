@@ -2,7 +2,13 @@
 // the CLI, the benchmarks and the tests read them through lib/upload-client.ts.
 import type { Scope } from "./scopes";
 import type { ShareStatus } from "./share-policy";
-import type { UploadStrategy } from "./upload-policy";
+
+/**
+ * How the bytes go up: one PUT; S3 multipart (the client creates, sends parts to and completes
+ * the multipart upload); or Azure blocks (the client PUTs each part as a block with a partNumber
+ * and no uploadId, and Valet commits the block list at completion).
+ */
+export type UploadStrategyDto = "single" | "multipart" | "blocks";
 
 export type UploadStatus = "PENDING" | "READY" | "REJECTED" | "ABORTED" | "DELETED" | "EXPIRED" | "QUARANTINED";
 
@@ -15,7 +21,7 @@ export interface UploadDto {
   size: number;
   type: string;
   status: UploadStatus;
-  strategy: UploadStrategy;
+  strategy: UploadStrategyDto;
   /** Bytes in every part but the last (the whole size for a single upload). */
   partSize: number;
   maxParts: number;

@@ -1,3 +1,5 @@
+import { azureBlobEndpoint } from "./azure-connection-string";
+
 // The Content-Security-Policy for Valet's pages. Browser-safe and free of I/O so that proxy.ts
 // can use it on every request and a unit test can read it.
 
@@ -22,6 +24,17 @@ export function identityProviderOrigin(issuer: string | undefined): string | und
 export function storageOrigin(s: StorageLocation): string {
   const endpoint = new URL(s.endpoint ?? `https://s3.${s.region}.amazonaws.com`);
   return s.forcePathStyle ? endpoint.origin : `${endpoint.protocol}//${s.bucket}.${endpoint.host}`;
+}
+
+/** The blob service origin browsers talk to on Azure. */
+export function azureBlobOrigin(env: Record<string, string | undefined>): string {
+  return new URL(
+    azureBlobEndpoint({
+      account: env.AZURE_STORAGE_ACCOUNT || undefined,
+      endpoint: env.AZURE_BLOB_ENDPOINT || undefined,
+      connectionString: env.AZURE_STORAGE_CONNECTION_STRING || undefined,
+    }),
+  ).origin;
 }
 
 /**

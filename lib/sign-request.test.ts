@@ -142,3 +142,41 @@ describe("authorizeSignRequest", () => {
     expect(refusal(() => authorizeSignRequest(pinned, { method: "GET", key: KEY, uploadId: "u-123", partNumber: 1 }, now)).code).toBe("operation_not_allowed");
   });
 });
+
+describe("authorizeSignRequest on Azure", () => {
+  it("signs a single upload as on S3 (one Put Blob)", () => {
+    expect(authorizeSignRequest(single, { method: "PUT", key: single.key, contentType: "text/plain", contentMd5: MD5 }, now, "azure")).toMatchObject({
+      op: "putObject",
+      contentLength: 10,
+    });
+  });
+
+  it("signs a block as a PUT with a partNumber and no uploadId, with the part's exact length and MD5", () => {
+    expect(authorizeSignRequest(multi, { method: "PUT", key: KEY, partNumber: 3, contentMd5: MD5 }, now, "azure")).toEqual({
+      op: "putBlock",
+      key: KEY,
+      partNumber: 3,
+      contentLength: 4 * MiB,
+      contentMd5: MD5,
+      needsPin: false,
+    });
+  });
+
+  it("refuses what blocks never need: create, list, complete, abort, an uploadId, a block without MD5 or outside the part count", () => {
+    for (const request of [
+      { method: "POST" as const, key: KEY },
+      { method: "GET" as const, key: KEY },
+      { method: "DELETE" as const, key: KEY },
+      { method: "PUT" as const, key: KEY, contentMd5: MD5 },
+      { method: "PUT" as const, key: KEY, uploadId: "u-1", partNumber: 1, contentMd5: MD5 },
+    ]) {
+      expect(refusal(() => authorizeSignRequest(multi, request, now, "azure")).code).toBe("operation_not_allowed");
+    }
+    expect(refusal(() => authorizeSignRequest(multi, { method: "PUT", key: KEY, partNumber: 4, contentMd5: MD5 }, now, "azure")).code).toBe("invalid_input");
+    expect(refusal(() => authorizeSignRequest(multi, { method: "PUT", key: KEY, partNumber: 1 }, now, "azure")).code).toBe("invalid_input");
+  });
+
+  it("keeps S3's rules on S3: a part without an uploadId is refused there", () => {
+    expect(refusal(() => authorizeSignRequest(multi, { method: "PUT", key: KEY, partNumber: 1, contentMd5: MD5 }, now)).code).toBe("operation_not_allowed");
+  });
+});

@@ -24,7 +24,12 @@ export type SignOperation =
   | { op: "uploadPart"; key: string; uploadId: string; partNumber: number; contentLength: number; contentMd5: string }
   | { op: "listParts"; key: string; uploadId: string }
   | { op: "completeMultipartUpload"; key: string; uploadId: string }
-  | { op: "abortMultipartUpload"; key: string; uploadId: string };
+  | { op: "abortMultipartUpload"; key: string; uploadId: string }
+  /** Azure: one block of a block blob, its id derived from the part number; the server commits the list. */
+  | { op: "putBlock"; key: string; partNumber: number; contentLength: number; contentMd5: string };
+
+/** Which storage the upload goes to: S3 (multipart completed by the browser) or Azure (blocks committed by the server). */
+export type SignTarget = "s3" | "azure";
 
 export type AuthorizedOperation = SignOperation & {
   /** The request names a multipart uploadId the row has not pinned yet: verify it in storage first. */
@@ -33,7 +38,7 @@ export type AuthorizedOperation = SignOperation & {
 
 const notAllowed = (what: string) => new AppError("operation_not_allowed", `${what} is not an operation this upload needs.`);
 
-export function authorizeSignRequest(upload: SignableUpload, request: PresignableRequest, now: Date): AuthorizedOperation {
+export function authorizeSignRequest(upload: SignableUpload, request: PresignableRequest, now: Date, target: SignTarget = "s3"): AuthorizedOperation {
   if (upload.status !== "PENDING") {
     throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}; nothing more can be signed for it.`);
   }
@@ -47,7 +52,9 @@ export function authorizeSignRequest(upload: SignableUpload, request: Presignabl
     throw new AppError("invalid_input", `contentType must be "${upload.contentType}", the type declared when the upload was reserved.`);
   }
   const { method, uploadId, partNumber, contentMd5 } = request;
-  if (partNumber !== undefined && !(method === "PUT" && uploadId !== undefined)) throw notAllowed(`${method} with a partNumber`);
+  // Azure has no multipart upload id: a block is a PUT with a partNumber alone.
+  const isBlock = target === "azure" && upload.strategy === "MULTIPART";
+  if (partNumber !== undefined && !(method === "PUT" && (uploadId !== undefined || isBlock))) throw notAllowed(`${method} with a partNumber`);
   if (contentMd5 !== undefined && method !== "PUT") throw notAllowed(`${method} with a contentMd5`);
   // Every PUT binds the exact bytes it may carry: no URL is ever signed that takes any bytes.
   const requireMd5 = (): string => {
@@ -61,6 +68,17 @@ export function authorizeSignRequest(upload: SignableUpload, request: Presignabl
       return { op: "putObject", key, contentType: upload.contentType, contentLength: upload.size, contentMd5: requireMd5(), needsPin: false };
     }
     throw notAllowed(`${method}${uploadId === undefined ? "" : " with an uploadId"} on a single-request upload`);
+  }
+
+  if (isBlock) {
+    // Nothing to create, list, complete or abort in storage from the browser: the server commits the blocks.
+    if (method !== "PUT" || uploadId !== undefined || partNumber === undefined) {
+      throw notAllowed(
+        `${method}${uploadId === undefined ? "" : " with an uploadId"}${partNumber === undefined ? " without a partNumber" : ""} on a block upload`,
+      );
+    }
+    if (partNumber > upload.partCount) throw new AppError("invalid_input", `partNumber must be between 1 and ${upload.partCount} for this upload.`);
+    return { op: "putBlock", key, partNumber, contentLength: partLength(upload, upload.size, partNumber), contentMd5: requireMd5(), needsPin: false };
   }
 
   if (uploadId === undefined) {

@@ -73,6 +73,7 @@ export function createValetApi(transport: Transport) {
     signBatch: (uploadId: string, requests: PresignableRequest[]) =>
       call<{ results: SignedRequest[] }>(`/api/uploads/${uploadId}/sign`, { method: "POST", body: { requests } }).then((r) => r.results),
     getUpload: (uploadId: string) => call<{ upload: UploadReservation }>(`/api/uploads/${uploadId}`, { method: "GET" }).then((r) => r.upload),
+    stagedBlocks: (uploadId: string) => call<{ parts: number[] }>(`/api/uploads/${uploadId}/blocks`, { method: "GET" }).then((r) => r.parts),
     completeUpload: (uploadId: string) => call<{ file: FileSummary }>(`/api/uploads/${uploadId}/complete`, { method: "POST" }).then((r) => r.file),
     abortUpload: (uploadId: string) => call<void>(`/api/uploads/${uploadId}`, { method: "DELETE" }),
     deleteFile: (fileId: string) => call<void>(`/api/files/${fileId}`, { method: "DELETE" }),
@@ -102,7 +103,9 @@ export const PENDING_KEY_PREFIX = "valet-pending/";
  * retry after a dropped connection): the bytes are there, and completion verifies them.
  */
 export function isAlreadyStored(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { status?: unknown }).status === 412;
+  const status = typeof error === "object" && error !== null ? (error as { status?: unknown }).status : undefined;
+  // Azure answers If-None-Match: * on an existing blob with 409 BlobAlreadyExists.
+  return status === 412 || status === 409;
 }
 
 /** Valet itself is unreachable or overloaded (restarting, deploying): worth waiting for. */
@@ -276,6 +279,11 @@ export class UploadSigner {
     if (upload) this.digests.delete(upload.id);
   }
 
+  /** The reservation behind a key (made on first use), for flows that choose their requests by its strategy. */
+  async reservation(key: string): Promise<UploadReservation> {
+    return (await this.uploadForKey(key)).upload;
+  }
+
   readonly signRequest = async (request: PresignableRequest): Promise<{ url: string; key: string; headers?: Record<string, string> }> => {
     const { fileId, upload } = await this.uploadForKey(request.key);
     const resolved: PresignableRequest = { ...request, key: upload.key };
@@ -339,11 +347,12 @@ export class UploadSigner {
     // Every PUT is signed with the MD5 of exactly the bytes it carries, so the bytes must be here.
     const digests = this.digestsFor(fileId, upload);
     if (!digests) throw new Error("This file's contents are not available any more. Remove it and choose it again.");
-    if (uploadId === undefined || partNumber === undefined) {
+    if (partNumber === undefined) {
       // A single PUT: the whole file is at most the multipart threshold, hashed in one go.
       return this.withRetry(async () => this.api.sign(upload.id, { ...request, contentMd5: await digests.get(1) }));
     }
-    const cacheKey = `${uploadId}:${partNumber}`;
+    // An Azure block is a part without an uploadId.
+    const cacheKey = `${uploadId ?? BLOCKS}:${partNumber}`;
     for (;;) {
       const cached = await this.signedEarlier(cacheKey);
       if (cached) return cached;
@@ -358,10 +367,10 @@ export class UploadSigner {
    * sent at once), in one call; the completion URL comes along with the last part. The others'
    * URLs wait in `prefetched` for their part's request.
    */
-  private async signBatchFrom(upload: UploadReservation, digests: PartDigests, uploadId: string, first: number): Promise<SignedRequest> {
+  private async signBatchFrom(upload: UploadReservation, digests: PartDigests, uploadId: string | undefined, first: number): Promise<SignedRequest> {
     const last = Math.min(first + MAX_SIGN_BATCH - 1, upload.maxParts);
     digests.prepare(first, last);
-    const cacheKey = (n: number | undefined) => `${uploadId}:${n ?? "complete"}`;
+    const cacheKey = (n: number | undefined) => `${uploadId ?? BLOCKS}:${n ?? "complete"}`;
     const taken = (n?: number) => {
       const held = this.prefetched.get(cacheKey(n));
       return this.inFlight.has(cacheKey(n)) || (held !== undefined && stillFresh(held));
@@ -371,7 +380,8 @@ export class UploadSigner {
     const parts = [first];
     for (let n = first + 1; n <= last && !taken(n) && (n <= together || digests.ready(n)); n++) parts.push(n);
     const lastSigned = parts.at(-1)!;
-    const withCompletion = lastSigned === upload.maxParts && parts.length < MAX_SIGN_BATCH && !taken(undefined);
+    // Blocks have no completion request in storage: Valet commits them.
+    const withCompletion = uploadId !== undefined && lastSigned === upload.maxParts && parts.length < MAX_SIGN_BATCH && !taken(undefined);
     const targets: Array<number | undefined> = withCompletion ? [...parts, undefined] : parts;
 
     // Claimed before the digests are awaited, so that requests for these parts arriving meanwhile wait for this call.
@@ -380,7 +390,7 @@ export class UploadSigner {
         targets.map(async (n) =>
           n === undefined
             ? { method: "POST" as const, key: upload.key, uploadId }
-            : { method: "PUT" as const, key: upload.key, uploadId, partNumber: n, contentMd5: await digests.get(n) },
+            : { method: "PUT" as const, key: upload.key, ...(uploadId === undefined ? {} : { uploadId }), partNumber: n, contentMd5: await digests.get(n) },
         ),
       );
       return this.withRetry(() => this.api.signBatch(upload.id, batch));
@@ -422,6 +432,9 @@ export class UploadSigner {
     return digests;
   }
 }
+
+/** The cache key's stand-in for an uploadId on Azure, where blocks have none. */
+const BLOCKS = "blocks";
 
 /**
  * A prefetched URL is used only while it has a good part of its life left: at least a minute,

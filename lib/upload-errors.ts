@@ -49,6 +49,13 @@ const STORAGE_CODES: Record<string, UploadProblem> = {
 };
 
 STORAGE_CODES.InvalidDigest = STORAGE_CODES.BadDigest!;
+// Azure Blob Storage's names for the same refusals.
+STORAGE_CODES.Md5Mismatch = STORAGE_CODES.BadDigest!;
+STORAGE_CODES.AuthenticationFailed = STORAGE_CODES.AccessDenied!;
+STORAGE_CODES.AuthorizationFailure = STORAGE_CODES.AccessDenied!;
+STORAGE_CODES.AuthorizationPermissionMismatch = STORAGE_CODES.AccessDenied!;
+STORAGE_CODES.ContainerNotFound = STORAGE_CODES.NoSuchBucket!;
+STORAGE_CODES.ServerBusy = STORAGE_CODES.SlowDown!;
 
 /** The same by HTTP status, when storage sent no code (or one not listed above). */
 function storageStatusProblem(status: number): UploadProblem {

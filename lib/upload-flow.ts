@@ -69,8 +69,9 @@ export async function sendThroughValet(options: UploadFlowOptions & { reservatio
   const pendingKey = `${PENDING_KEY_PREFIX}${FILE_ID}`;
   const bytes = async (start: number, end: number) => new Uint8Array(await source.slice(start, end).arrayBuffer());
   const plan = planUpload(source.size);
+  const reservation = await signer.reservation(pendingKey);
 
-  if (plan.strategy === "single") {
+  if (reservation.strategy === "single") {
     const signed = await signer.signRequest({ method: "PUT", key: pendingKey, contentType: type });
     try {
       await toStorage(signed.url, { method: "PUT", headers: signed.headers, body: await bytes(0, source.size) }, "the upload");
@@ -79,6 +80,22 @@ export async function sendThroughValet(options: UploadFlowOptions & { reservatio
       if (!isAlreadyStored(error)) throw error;
     }
     return signer.reservationFor(FILE_ID)!;
+  }
+  if (reservation.strategy === "blocks") {
+    // Azure: every part is a block PUT; Valet commits the block list when the upload completes.
+    await runParts({
+      parts: Array.from({ length: plan.partCount }, (_, i) => i + 1),
+      concurrency: partConcurrency,
+      send: async (n, partSignal) => {
+        const start = (n - 1) * plan.partSize;
+        const end = Math.min(start + plan.partSize, source.size);
+        const block = await signer.signRequest({ method: "PUT", key: reservation.key, partNumber: n });
+        const res = await toStorage(block.url, { method: "PUT", headers: block.headers, body: await bytes(start, end), signal: partSignal }, `block ${n}`);
+        return res.headers.get("etag") ?? "";
+      },
+      onPartDone: (n) => options.afterPart?.(n),
+    });
+    return reservation;
   }
   let key = pendingKey;
   let uploadId = options.multipartUploadId;

@@ -1,6 +1,8 @@
 // `npm run dev`: the whole app on embedded defaults, nothing to install.
 //  - PostgreSQL: PGlite served on a local port (data in .valet/pg), unless DATABASE_URL is set;
-//  - S3: the s3rver emulator (data in .valet/s3), unless S3_ENDPOINT is set;
+//  - S3: the s3rver emulator (data in .valet/s3), unless S3_ENDPOINT is set; with STORAGE=azure,
+//    Azurite's blob service instead (data in .valet/azurite), unless AZURE_BLOB_ENDPOINT or a
+//    connection string is set;
 //  - migrations applied, then `next dev`. One Ctrl-C stops everything.
 // s3rver checks no signatures or policies: fine for trying the app, never for proving a refusal.
 // It is patched (patches/s3rver+3.7.1.patch) to list and abort multipart uploads and to compute
@@ -14,6 +16,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import S3rver from "s3rver";
 
 import { freePort, stopChild } from "./lib/process";
+import { startAzurite } from "./lib/services";
 import { migrate } from "./migrate";
 
 const DATA_DIR = path.resolve(process.env.VALET_DATA_DIR ?? ".valet");
@@ -58,6 +61,15 @@ async function startStorage(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+async function startAzureStorage() {
+  const location = path.join(DATA_DIR, "azurite");
+  await mkdir(location, { recursive: true });
+  const azurite = await startAzurite({ location, inMemory: false });
+  cleanups.push(azurite.stop);
+  console.log(`valet dev: embedded Azure Blob Storage (Azurite) at ${azurite.azure.AZURE_BLOB_ENDPOINT}, data in ${path.relative(process.cwd(), location)}`);
+  return azurite.azure;
+}
+
 async function main() {
   await mkdir(DATA_DIR, { recursive: true });
   env.APP_URL ??= `http://localhost:${PORT}`;
@@ -73,7 +85,11 @@ async function main() {
     // requests take turns.
     env.DATABASE_POOL_SIZE ??= "1";
   }
-  if (!env.S3_ENDPOINT) {
+  if (env.STORAGE === "azure") {
+    if (!env.AZURE_BLOB_ENDPOINT && !env.AZURE_STORAGE_CONNECTION_STRING) Object.assign(env, await startAzureStorage());
+    env.AZURE_CONTAINER ??= "valet";
+    env.AZURE_SETUP_CONTAINER ??= "true";
+  } else if (!env.S3_ENDPOINT) {
     env.S3_ENDPOINT = await startStorage();
     env.S3_BUCKET ??= "valet";
     env.S3_ACCESS_KEY_ID ??= S3RVER_CREDENTIALS;

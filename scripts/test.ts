@@ -1,8 +1,10 @@
 // `npm test`: the whole suite against real parts.
 //   1. lint (ESLint with type-aware rules, Prettier --check), typecheck, unit tests (vitest)
-//   2. starts Ceph RGW (scripts/ceph-rgw.sh; installs it with apt when missing) and creates a
-//      throwaway database on the machine's PostgreSQL (127.0.0.1:5432)
-//   3. builds the app and starts it (`next start`) against them on free ports
+//   2. starts Ceph RGW (scripts/ceph-rgw.sh; installs it with apt when missing), Azurite (in
+//      memory) and two throwaway databases on the machine's PostgreSQL (127.0.0.1:5432)
+//   3. builds the app and starts it (`next start`) against them on free ports: two instances on
+//      S3 (RGW) and one with STORAGE=azure (Azurite, its own database); the suites that run on
+//      both backends take the Azure instance from VALET_TEST_AZURE_APP_URL
 //   4. integration tests (HTTP API + storage refusals), then Playwright e2e in Debian Chromium
 //      (installed with apt when missing, as Ceph is)
 //   5. the dev-mode smoke test (`npm run dev` on PGlite + s3rver)
@@ -10,12 +12,12 @@
 // Everything it starts it stops by PID, also on Ctrl-C or failure.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
 import { freePort, run, stopChild, waitUntil } from "./lib/process";
-import { appEnvironment, createDatabase, ensureChromium, startRgw } from "./lib/services";
+import { appEnvironment, createDatabase, ensureChromium, startAzurite, startRgw } from "./lib/services";
 import { startTestIdp } from "./lib/test-idp";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -41,6 +43,12 @@ async function startCeph(work: string) {
   const rgw = await startRgw(path.join(work, "ceph"));
   cleanups.push(rgw.stop);
   return rgw.s3;
+}
+
+async function startAzureStorage(work: string) {
+  const azurite = await startAzurite({ location: path.join(work, "azurite"), inMemory: true });
+  cleanups.push(azurite.stop);
+  return azurite.azure;
 }
 
 async function newDatabase(): Promise<string> {
@@ -71,7 +79,14 @@ async function main(): Promise<number> {
 
   if (only.has("integration") || only.has("e2e")) {
     console.log("\n=== services: Ceph RGW, PostgreSQL, app ===");
-    const [s3, databaseUrl, port] = await Promise.all([startCeph(work), newDatabase(), freePort()]);
+    await mkdir(path.join(work, "azurite"));
+    const [s3, databaseUrl, port, azure, azureDatabaseUrl] = await Promise.all([
+      startCeph(work),
+      newDatabase(),
+      freePort(),
+      startAzureStorage(work),
+      newDatabase(),
+    ]);
     const appUrl = `http://localhost:${port}`;
     // A real OpenID Connect provider for "Sign in with …" (tests/integration/oidc.test.ts, e2e/oidc.spec.ts).
     const oidcClientSecret = randomBytes(24).toString("base64url");
@@ -107,10 +122,22 @@ async function main(): Promise<number> {
     // A second instance on the same database: rate limits must hold across instances.
     const secondPort = await freePort();
     await startApp(appEnv, secondPort);
+    // The same build on Azure Blob Storage (Azurite), with a database of its own: its reconciler
+    // must not see the S3 instances' rows.
+    const azurePort = await freePort();
+    const azureAppUrl = `http://localhost:${azurePort}`;
+    const azureEnv = { ...azure, AZURE_CONTAINER: "valet-test" };
+    await startApp(
+      { ...appEnv, ...azureEnv, STORAGE: "azure", AZURE_SETUP_CONTAINER: "true", DATABASE_URL: azureDatabaseUrl, APP_URL: azureAppUrl, AUTH_URL: azureAppUrl },
+      azurePort,
+    );
     const testEnv = {
       ...appEnv,
+      ...azureEnv,
       VALET_TEST_APP_URL: appUrl,
       VALET_TEST_APP_URL_2: `http://localhost:${secondPort}`,
+      VALET_TEST_AZURE_APP_URL: azureAppUrl,
+      VALET_TEST_AZURE_DATABASE_URL: azureDatabaseUrl,
       VALET_TEST_OIDC_CONTROL_TOKEN: idp.controlToken,
     };
     if (process.env.VALET_TEST_SERVE) return serve(process.env.VALET_TEST_SERVE, { ...testEnv, CHROMIUM_PATH: ensureChromium() });
@@ -135,7 +162,7 @@ async function main(): Promise<number> {
 async function serve(file: string, env: NodeJS.ProcessEnv): Promise<number> {
   const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
   const names = Object.keys(env).filter((name) =>
-    /^(VALET_TEST_|DATABASE_URL$|S3_|AUTH_|APP_URL$|CHROMIUM_PATH$|RATE_LIMIT_|SHARE_|METRICS_TOKEN$|OIDC_)/.test(name),
+    /^(VALET_TEST_|DATABASE_URL$|S3_|AZURE_|AUTH_|APP_URL$|CHROMIUM_PATH$|RATE_LIMIT_|SHARE_|METRICS_TOKEN$|OIDC_)/.test(name),
   );
   await writeFile(file, names.map((name) => `export ${name}=${quote(env[name] ?? "")}\n`).join(""));
   console.log(`\nServices are up; their environment is in ${file}. Ctrl-C stops them.`);

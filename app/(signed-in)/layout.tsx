@@ -17,6 +17,7 @@ export default async function SignedInLayout({ children }: { children: ReactNode
       maxFileBytes={config.MAX_UPLOAD_BYTES}
       allowedTypes={config.ALLOWED_CONTENT_TYPES}
       partConcurrency={config.UPLOAD_PART_CONCURRENCY}
+      storage={config.STORAGE}
     >
       <div className="min-h-screen">
         <AppHeader user={user} />

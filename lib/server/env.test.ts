@@ -115,3 +115,52 @@ describe("parseEnv", () => {
     });
   });
 });
+
+describe("parseEnv with STORAGE=azure", () => {
+  const azure = { DATABASE_URL: minimal.DATABASE_URL, AUTH_SECRET: minimal.AUTH_SECRET, APP_URL: minimal.APP_URL, STORAGE: "azure", AZURE_CONTAINER: "valet" };
+  const devKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+  it("defaults to S3 and needs no Azure setting there", () => {
+    expect(parseEnv(minimal).STORAGE).toBe("s3");
+    expect(parseEnv(minimal).AZURE).toBeUndefined();
+  });
+
+  it("takes the account and key, with the public endpoint unless AZURE_BLOB_ENDPOINT says otherwise", () => {
+    const env = parseEnv({ ...azure, AZURE_STORAGE_ACCOUNT: "acct", AZURE_STORAGE_KEY: devKey });
+    expect(env.AZURE).toEqual({ account: "acct", key: devKey, container: "valet", endpoint: "https://acct.blob.core.windows.net" });
+    expect(
+      parseEnv({ ...azure, AZURE_STORAGE_ACCOUNT: "acct", AZURE_STORAGE_KEY: devKey, AZURE_BLOB_ENDPOINT: "http://127.0.0.1:10000/acct/" }).AZURE?.endpoint,
+    ).toBe("http://127.0.0.1:10000/acct");
+  });
+
+  it("reads a connection string (endpoint suffix for sovereign clouds, or BlobEndpoint)", () => {
+    const cs = `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${devKey};EndpointSuffix=core.chinacloudapi.cn`;
+    expect(parseEnv({ ...azure, AZURE_STORAGE_CONNECTION_STRING: cs }).AZURE).toEqual({
+      account: "acct",
+      key: devKey,
+      container: "valet",
+      endpoint: "https://acct.blob.core.chinacloudapi.cn",
+    });
+    const azurite = `AccountName=devstoreaccount1;AccountKey=${devKey};BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;`;
+    expect(parseEnv({ ...azure, AZURE_STORAGE_CONNECTION_STRING: azurite }).AZURE?.endpoint).toBe("http://127.0.0.1:10000/devstoreaccount1");
+  });
+
+  it("refuses a missing container or key, and a SAS connection string (it cannot sign)", () => {
+    const problems = (source: Record<string, string>) => {
+      try {
+        parseEnv(source);
+        return "";
+      } catch (error) {
+        return (error as ConfigError).message;
+      }
+    };
+    expect(problems({ ...azure, AZURE_CONTAINER: "", AZURE_STORAGE_ACCOUNT: "acct", AZURE_STORAGE_KEY: devKey })).toContain("AZURE_CONTAINER");
+    expect(problems({ ...azure, AZURE_STORAGE_ACCOUNT: "acct" })).toContain("AZURE_STORAGE_KEY");
+    expect(problems({ ...azure, AZURE_STORAGE_CONNECTION_STRING: "BlobEndpoint=https://acct.blob.core.windows.net;SharedAccessSignature=sv=x" })).toContain(
+      "AZURE_STORAGE_CONNECTION_STRING",
+    );
+    expect(problems({ ...azure, AZURE_STORAGE_ACCOUNT: "acct", AZURE_STORAGE_KEY: devKey, AZURE_CONTAINER: "Bad_Name" })).toContain("AZURE_CONTAINER");
+    // S3_BUCKET is only needed on S3.
+    expect(problems({ ...azure, AZURE_STORAGE_ACCOUNT: "acct", AZURE_STORAGE_KEY: devKey })).toBe("");
+  });
+});

@@ -2,6 +2,7 @@ import "server-only";
 
 import { z } from "zod";
 
+import { azureBlobEndpoint, parseConnectionString } from "@/lib/azure-connection-string";
 import { DEFAULT_ALLOWED_CONTENT_TYPES } from "@/lib/media-types";
 import { GiB } from "@/lib/units";
 import { MAX_OBJECT_BYTES } from "@/lib/upload-policy";
@@ -39,9 +40,11 @@ const envSchema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)"),
     APP_URL: z.url("must be the app's public URL, e.g. https://files.example.com"),
+    // Which object storage holds the files: S3 (or an S3-compatible store) or Azure Blob Storage.
+    STORAGE: z.enum(["s3", "azure"]).default("s3"),
     S3_ENDPOINT: z.url().optional(),
     S3_REGION: z.string().min(1).default("us-east-1"),
-    S3_BUCKET: z.string().min(3, "must name the bucket"),
+    S3_BUCKET: z.string().min(3, "must name the bucket").optional(),
     S3_ACCESS_KEY_ID: z.string().min(1).optional(),
     S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     // Least privilege: browsers only ever get URLs signed by these two. Unset, the main keys sign
@@ -56,6 +59,19 @@ const envSchema = z
     S3_DOWNLOAD_PRINCIPAL: z.string().min(1).optional(),
     S3_FORCE_PATH_STYLE: bool.optional(),
     S3_SETUP_BUCKET: bool.default(false),
+    // STORAGE=azure: the account and its key (or a connection string with both), the container,
+    // and the blob endpoint where it is not https://<account>.blob.core.windows.net (Azurite,
+    // sovereign clouds). The key signs every SAS and never leaves the server.
+    AZURE_STORAGE_ACCOUNT: z.string().min(3).optional(),
+    AZURE_STORAGE_KEY: z.string().min(1).optional(),
+    AZURE_STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+    AZURE_CONTAINER: z
+      .string()
+      .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be a container name (3-63 lowercase letters, digits, single hyphens)")
+      .optional(),
+    AZURE_BLOB_ENDPOINT: z.url().optional(),
+    // S3_SETUP_BUCKET's equivalent: create the container and set the blob service's CORS rule.
+    AZURE_SETUP_CONTAINER: bool.default(false),
     MAX_UPLOAD_BYTES: z.coerce
       .number()
       .int()
@@ -151,9 +167,27 @@ const envSchema = z
       if (!/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(domain.replace(/^@/, "")))
         ctx.addIssue({ code: "custom", message: `"${domain}" is not a domain name`, path: ["OIDC_ALLOWED_DOMAINS"] });
     }
+    if (e.STORAGE === "s3" && e.S3_BUCKET === undefined) ctx.addIssue({ code: "custom", message: "must name the bucket", path: ["S3_BUCKET"] });
+    if (e.STORAGE !== "azure") return;
+    if (e.AZURE_CONTAINER === undefined) ctx.addIssue({ code: "custom", message: "must name the container (STORAGE=azure)", path: ["AZURE_CONTAINER"] });
+    const fromString = e.AZURE_STORAGE_CONNECTION_STRING === undefined ? undefined : parseConnectionString(e.AZURE_STORAGE_CONNECTION_STRING);
+    if (fromString === null) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must hold AccountName and AccountKey (a SAS connection string cannot sign)",
+        path: ["AZURE_STORAGE_CONNECTION_STRING"],
+      });
+    } else if (fromString === undefined && (e.AZURE_STORAGE_ACCOUNT === undefined || e.AZURE_STORAGE_KEY === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "set AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY, or AZURE_STORAGE_CONNECTION_STRING (STORAGE=azure)",
+        path: ["AZURE_STORAGE_KEY"],
+      });
+    }
   })
   .transform((e) => ({
     ...e,
+    AZURE: azureSettings(e),
     APP_ORIGIN: new URL(e.APP_URL).origin,
     // Path-style addressing is what Ceph RGW, MinIO and s3rver expect; AWS prefers virtual hosts.
     S3_FORCE_PATH_STYLE: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
@@ -199,6 +233,26 @@ function oidcConfig(e: {
 }
 
 export type Env = z.infer<typeof envSchema>;
+
+/** The Azure settings as one value (from a connection string or the separate variables), when STORAGE=azure. */
+function azureSettings(e: {
+  STORAGE: "s3" | "azure";
+  AZURE_STORAGE_ACCOUNT?: string;
+  AZURE_STORAGE_KEY?: string;
+  AZURE_STORAGE_CONNECTION_STRING?: string;
+  AZURE_CONTAINER?: string;
+  AZURE_BLOB_ENDPOINT?: string;
+}): { account: string; key: string; container: string; endpoint: string } | undefined {
+  if (e.STORAGE !== "azure") return undefined;
+  const parsed = e.AZURE_STORAGE_CONNECTION_STRING ? parseConnectionString(e.AZURE_STORAGE_CONNECTION_STRING) : null;
+  const account = parsed?.account ?? e.AZURE_STORAGE_ACCOUNT ?? "";
+  return {
+    account,
+    key: parsed?.key ?? e.AZURE_STORAGE_KEY ?? "",
+    container: e.AZURE_CONTAINER ?? "",
+    endpoint: azureBlobEndpoint({ account, endpoint: e.AZURE_BLOB_ENDPOINT, connectionString: e.AZURE_STORAGE_CONNECTION_STRING }),
+  };
+}
 
 export class ConfigError extends Error {}
 

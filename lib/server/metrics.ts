@@ -22,6 +22,7 @@ export type KeyOperation =
   | "list_parts"
   | "complete_multipart"
   | "abort_multipart"
+  | "put_block"
   | "download"
   | "preview"
   | "share_download"
@@ -34,6 +35,7 @@ const KEY_OPERATION: Record<SignOperation["op"], KeyOperation> = {
   listParts: "list_parts",
   completeMultipartUpload: "complete_multipart",
   abortMultipartUpload: "abort_multipart",
+  putBlock: "put_block",
 };
 
 /** Where an upload ended. */

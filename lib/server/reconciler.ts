@@ -3,6 +3,7 @@ import "server-only";
 import pg from "pg";
 
 import type { Upload } from "@/generated/prisma/client";
+import { AppError } from "@/lib/errors";
 
 import { assertAdmin, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
@@ -10,13 +11,15 @@ import { db } from "./db";
 import { env } from "./env";
 import { logger } from "./log";
 import { metrics, type ReconcilerKind } from "./metrics";
-import { OBJECT_PREFIX, statusOf, storage } from "./storage";
-import { settleUpload } from "./uploads";
+import { OBJECT_PREFIX, statusOf, storage, unfinishedUploadId } from "./storage";
+import { finishAndSettle, settleUpload } from "./uploads";
 
 // Brings the database and the bucket back into agreement, whatever was lost on the way:
-//  - an object landed but its completion call never came → verified, READY or REJECTED;
+//  - an object landed (on Azure: every block) but its completion call never came → verified
+//    (Azure: the blocks committed first), READY or REJECTED;
 //  - a reservation ran out unfinished → EXPIRED, its multipart upload aborted in storage;
-//  - a multipart upload no live reservation owns → aborted (they cost money while they sit);
+//  - a multipart upload (S3) or uncommitted blocks (Azure) no live reservation owns → aborted
+//    (they cost money while they sit; Azure would drop the blocks only after a week);
 //  - an object whose row is dead (ABORTED, REJECTED, DELETED, EXPIRED) → deleted: the row
 //    proves nobody may have it (a URL the browser still held can put one back after a cancel);
 //  - an object with no row at all → reported as an orphan, deleted only with `fix`.
@@ -160,6 +163,7 @@ async function settlePending(report: ReconcileReport, dryRun: boolean) {
 
 async function settleOne(upload: Upload, report: ReconcileReport, dryRun: boolean, now: Date) {
   const stored = await storage().headObject(upload.key);
+  if (!stored && !dryRun && storage().kind === "azure" && upload.strategy === "MULTIPART" && (await settleStagedBlocks(upload, report))) return;
   if (stored) {
     if (dryRun) {
       report.recovered += 1;
@@ -171,7 +175,8 @@ async function settleOne(upload: Upload, report: ReconcileReport, dryRun: boolea
   } else if (upload.expiresAt <= now) {
     report.expired += 1;
     if (dryRun) return;
-    if (upload.s3UploadId) await storage().abortMultipartUpload(upload.key, upload.s3UploadId);
+    const unfinished = unfinishedUploadId(upload);
+    if (unfinished) await storage().abortMultipartUpload(upload.key, unfinished);
     const isMoved = await db().$transaction(async (tx) => {
       const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { status: "EXPIRED", completedAt: now } });
       if (moved.count === 1) await recordAudit(tx, { action: "upload.expired", actorUserId: null, uploadId: upload.id, key: upload.key }, SYSTEM);
@@ -179,6 +184,25 @@ async function settleOne(upload: Upload, report: ReconcileReport, dryRun: boolea
     });
     if (isMoved) metrics().uploads.inc({ outcome: "EXPIRED" });
   }
+}
+
+/**
+ * Azure: every block is in storage but the completion call never came (on S3 the browser would
+ * have completed the multipart upload, and the HEAD above finds it). Commit and verify as
+ * completion would; false while blocks are still missing.
+ */
+async function settleStagedBlocks(upload: Upload, report: ReconcileReport): Promise<boolean> {
+  let settled;
+  try {
+    settled = await finishAndSettle(upload, null, SYSTEM);
+  } catch (error) {
+    if (error instanceof AppError && error.code === "not_uploaded") return false;
+    throw error;
+  }
+  if (!settled) return false;
+  if (settled.status === "READY") report.recovered += 1;
+  else report.rejected += 1;
+  return true;
 }
 
 async function abortStaleMultipart(report: ReconcileReport, dryRun: boolean) {

@@ -24,7 +24,10 @@ export async function startServer(): Promise<void> {
     }
     throw error;
   }
-  if (config.S3_SETUP_BUCKET) {
+  if (config.AZURE && config.AZURE_SETUP_CONTAINER) {
+    await storage().ensureBucket({ corsOrigins: config.CORS_ALLOWED_ORIGINS });
+    logger().info(`Container "${config.AZURE.container}" ready; the blob service's CORS allows ${config.CORS_ALLOWED_ORIGINS.join(", ")}`);
+  } else if (!config.AZURE && config.S3_SETUP_BUCKET) {
     const principals =
       config.S3_UPLOAD_PRINCIPAL && config.S3_DOWNLOAD_PRINCIPAL ? { upload: config.S3_UPLOAD_PRINCIPAL, download: config.S3_DOWNLOAD_PRINCIPAL } : undefined;
     await storage().ensureBucket({ corsOrigins: config.CORS_ALLOWED_ORIGINS, principals });
@@ -76,7 +79,9 @@ export async function startServer(): Promise<void> {
     logger().info(
       isSet
         ? `Bucket lifecycle: incomplete multipart uploads under users/ are aborted after ${ABORT_INCOMPLETE_AFTER_DAYS} days`
-        : "Bucket lifecycle rules are not supported by this storage; the reconciler aborts stale multipart uploads instead",
+        : config.AZURE
+          ? "Azure drops uncommitted blocks after 7 days; the reconciler drops those of dead or expired uploads sooner"
+          : "Bucket lifecycle rules are not supported by this storage; the reconciler aborts stale multipart uploads instead",
     );
   } catch (error) {
     logger().warn(

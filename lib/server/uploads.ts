@@ -18,12 +18,11 @@ import { detectContent, SNIFF_BYTES } from "./content-sniff";
 import { db, isUniqueViolation, queryRows } from "./db";
 import { env } from "./env";
 import { toFileDto, type FileDto } from "./files";
-import { expectedEtag, normalizeEtag } from "./integrity";
 import { logger } from "./log";
 import { countUploadKeys, metrics, resultOf } from "./metrics";
 import { assertRoomFor } from "./quota";
 import { enforceRateLimit, rateLimitCount, type RateLimitColumns } from "./rate-limit";
-import { assertStorageAvailable, storage, type PresignedRequest, type StoredObject } from "./storage";
+import { assertStorageAvailable, storage, unfinishedUploadId, type ContentExpectation, type PresignedRequest, type StoredObject } from "./storage";
 import { ACTOR_COLUMN, actorFrom, actorMaySql, actorSql, type ActorColumn, type Caller } from "./users";
 
 /**
@@ -40,7 +39,7 @@ export function toUploadDto(u: Upload): UploadDto {
     size: Number(u.size),
     type: u.contentType,
     status: u.status,
-    strategy: u.strategy === "SINGLE" ? "single" : "multipart",
+    strategy: u.strategy === "SINGLE" ? "single" : storage().kind === "azure" ? "blocks" : "multipart",
     partSize: Number(u.partSize),
     maxParts: u.partCount,
     expiresAt: u.expiresAt.toISOString(),
@@ -105,6 +104,14 @@ export async function createUpload(args: { user: Actor; input: CreateUploadInput
 export async function getUpload(args: { user: Actor; uploadId: string }): Promise<UploadDto> {
   assertScope(args.user, "files:read");
   return toUploadDto(await getUploadForOwnerOrThrow(args.uploadId, args.user.id));
+}
+
+// GET /api/uploads/:id/blocks
+export async function listStagedBlocks(args: { user: Actor; uploadId: string }): Promise<number[]> {
+  assertScope(args.user, "files:write");
+  const upload = await getUploadForOwnerOrThrow(args.uploadId, args.user.id);
+  if (upload.status !== "PENDING" || upload.strategy !== "MULTIPART") return [];
+  return storage().stagedParts({ key: upload.key, size: Number(upload.size), partSize: Number(upload.partSize), partCount: upload.partCount });
 }
 
 const NO_SUCH_UPLOAD = "No such upload.";
@@ -195,7 +202,8 @@ async function signCall(args: SignArgs) {
   const now = new Date();
 
   // Authorise every request before signing any: a batch is all or nothing.
-  let operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now));
+  const target = storage().kind;
+  let operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now, target));
   const unpinned = new Set(operations.filter((o) => o.needsPin).map((o) => (o as { uploadId: string }).uploadId));
   if (unpinned.size > 1) throw new AppError("upload_id_mismatch", "A batch may name only one uploadId.");
   const digests = digestsToPin(operations, loaded.pinned);
@@ -205,7 +213,7 @@ async function signCall(args: SignArgs) {
   const [candidate] = unpinned;
   if (candidate !== undefined) {
     upload = await pinMultipartUploadId(upload, candidate);
-    operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now));
+    operations = requests.map((r) => authorizeSignRequest(toSignable(upload), r, now, target));
   }
 
   // A URL never outlives the reservation it was signed for.
@@ -224,8 +232,8 @@ async function signCall(args: SignArgs) {
 
 /** One audit row per sign call: the operations, and part numbers as a compact list. */
 function describeOperations(operations: AuthorizedOperation[], expiresAt: string) {
-  const parts = operations.flatMap((o) => (o.op === "uploadPart" ? [o.partNumber] : []));
-  const others = operations.filter((o) => o.op !== "uploadPart").map((o) => o.op);
+  const parts = operations.flatMap((o) => (o.op === "uploadPart" || o.op === "putBlock" ? [o.partNumber] : []));
+  const others = operations.filter((o) => o.op !== "uploadPart" && o.op !== "putBlock").map((o) => o.op);
   const checksummed = operations.filter((o) => "contentMd5" in o).length;
   return {
     operations: others,
@@ -245,7 +253,7 @@ function describeOperations(operations: AuthorizedOperation[], expiresAt: string
 function digestsToPin(operations: AuthorizedOperation[], pinned: Map<number, string>): Map<number, string> {
   const wanted = new Map<number, string>();
   for (const o of operations) {
-    if (o.op !== "putObject" && o.op !== "uploadPart") continue;
+    if (o.op !== "putObject" && o.op !== "uploadPart" && o.op !== "putBlock") continue;
     const target = o.op === "putObject" ? 1 : o.partNumber;
     if (wanted.has(target) && wanted.get(target) !== o.contentMd5) throw checksumConflict(target);
     wanted.set(target, o.contentMd5);
@@ -323,14 +331,30 @@ export async function completeUpload(args: { user: Actor; uploadId: string; meta
   if (upload.status !== "PENDING") throw new AppError("invalid_state", `This upload is ${upload.status.toLowerCase()}.`);
 
   const started = performance.now();
-  const stored = await storage().headObject(upload.key);
-  if (!stored) {
+  const settled = await finishAndSettle(upload, user.id, meta);
+  if (!settled) {
     throw new AppError("not_uploaded", "Storage has no object for this upload yet. Finish sending the bytes, then complete again.");
   }
-  const settled = await settleUpload(upload, stored, user.id, meta);
   metrics().verificationDuration.observe({ outcome: settled.status }, (performance.now() - started) / 1000);
   if (settled.status === "READY") return toFileDto(settled);
   throw settledError(settled);
+}
+
+/**
+ * Storage's part of completion (Azure: commit the blocks the reservation allows), then
+ * verification. Null while storage holds no object for the upload; an AppError not_uploaded from
+ * the backend says what is still missing. Used by the completion call and by the reconciler
+ * (an Azure block upload whose completion call never came).
+ */
+export async function finishAndSettle(upload: Upload, actorUserId: string | null, meta: RequestMeta): Promise<Upload | null> {
+  const expected = await contentExpectation(upload);
+  const refused = await storage().finishUpload(expected);
+  if (refused) {
+    await storage().abortMultipartUpload(upload.key, unfinishedUploadId(upload) ?? "");
+    return settleAs(upload, refused, null, null, actorUserId, meta);
+  }
+  const stored = await storage().headObject(upload.key);
+  return stored ? settleUpload(upload, stored, actorUserId, meta, expected) : null;
 }
 
 /**
@@ -338,21 +362,53 @@ export async function completeUpload(args: { user: Actor; uploadId: string; meta
  * with the object deleted. Used by the completion call and by the reconciler (lost callbacks).
  * Returns the row as it ends up: a racing settlement may have got there first, with the same verdict.
  */
-export async function settleUpload(upload: Upload, stored: StoredObject, actorUserId: string | null, meta: RequestMeta): Promise<Upload> {
-  const digests = await db().uploadPart.findMany({ where: { uploadId: upload.id }, orderBy: { partNumber: "asc" }, select: { partNumber: true, md5: true } });
-  const reason = verificationFailure(upload, stored, digests);
-  // Size, type, metadata and ETag as storage reports them are right; now look at the bytes themselves.
+export async function settleUpload(
+  upload: Upload,
+  stored: StoredObject,
+  actorUserId: string | null,
+  meta: RequestMeta,
+  known?: Awaited<ReturnType<typeof contentExpectation>>,
+): Promise<Upload> {
+  const expected = known ?? (await contentExpectation(upload));
+  const reason = verificationFailure(upload, stored, expected) ?? (await storage().contentFailure(expected, stored));
+  // Size, type, metadata and digests as storage reports them are right; now look at the bytes themselves.
   const mismatch = reason
     ? null
     : contentMismatch(upload.contentType, await detectContent(await storage().readHead(upload.key, SNIFF_BYTES, stored.versionId)));
-  // A rejected object is deleted; a quarantined one is kept (never served) for admins to judge.
-  if (reason) await storage().deleteObject(upload.key, stored.versionId);
-  const verified = { etag: stored.etag ?? null, versionId: stored.versionId ?? null };
+  return settleAs(upload, reason, mismatch, stored, actorUserId, meta);
+}
+
+/** What the landed bytes must be: the reservation's geometry and the digests pinned when its URLs were signed. */
+async function contentExpectation(upload: Upload): Promise<ContentExpectation & { pinned: Array<{ partNumber: number; md5: string }> }> {
+  const pinned = await db().uploadPart.findMany({ where: { uploadId: upload.id }, orderBy: { partNumber: "asc" }, select: { partNumber: true, md5: true } });
+  return {
+    key: upload.key,
+    contentType: upload.contentType,
+    strategy: upload.strategy,
+    size: Number(upload.size),
+    partSize: Number(upload.partSize),
+    partCount: upload.partCount,
+    digests: pinned.map((d) => d.md5),
+    pinned,
+  };
+}
+
+/** REJECTED (object deleted), QUARANTINED (kept for admins, never served) or READY, from PENDING only. */
+async function settleAs(
+  upload: Upload,
+  reason: string | null,
+  mismatch: string | null,
+  stored: StoredObject | null,
+  actorUserId: string | null,
+  meta: RequestMeta,
+): Promise<Upload> {
+  if (reason) await storage().deleteObject(upload.key, stored?.versionId);
+  const verified = { etag: stored?.etag ?? null, versionId: stored?.versionId ?? null };
   const outcome = reason
     ? { data: { status: "REJECTED" as const, rejectReason: reason }, action: "upload.rejected" as const, detail: { reason } }
     : mismatch
       ? { data: { status: "QUARANTINED" as const, rejectReason: mismatch, ...verified }, action: "upload.quarantined" as const, detail: { reason: mismatch } }
-      : { data: { status: "READY" as const, ...verified }, action: "upload.completed" as const, detail: { size: stored.size, etag: verified.etag } };
+      : { data: { status: "READY" as const, ...verified }, action: "upload.completed" as const, detail: { size: stored?.size, etag: verified.etag } };
   const isMoved = await db().$transaction(async (tx) => {
     const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { ...outcome.data, completedAt: new Date() } });
     if (moved.count === 1) await recordAudit(tx, { action: outcome.action, actorUserId, uploadId: upload.id, key: upload.key, detail: outcome.detail }, meta);
@@ -373,8 +429,8 @@ function settledError(upload: Upload): AppError {
   return new AppError("upload_rejected", upload.rejectReason ?? `This upload is ${upload.status.toLowerCase()}.`);
 }
 
-/** Why what landed is not what Valet signed, or null when it is exactly that. */
-function verificationFailure(upload: Upload, stored: StoredObject, digests: Array<{ partNumber: number; md5: string }>): string | null {
+/** Why what landed is not what Valet signed, as far as the reservation and its pins tell (the backend checks the bytes' digests). */
+function verificationFailure(upload: Upload, stored: StoredObject, expected: { pinned: Array<{ partNumber: number }> }): string | null {
   if (stored.size !== Number(upload.size)) {
     return `Size mismatch: storage holds ${stored.size} bytes but ${upload.size} were declared.`;
   }
@@ -385,15 +441,9 @@ function verificationFailure(upload: Upload, stored: StoredObject, digests: Arra
   if (stored.unsignedAttributes.length > 0) {
     return `Unsigned metadata: the upload carried headers Valet did not sign (${stored.unsignedAttributes.join("; ")}).`;
   }
-  const complete = digests.length === upload.partCount && digests.every((d, i) => d.partNumber === i + 1);
+  const { pinned } = expected;
+  const complete = pinned.length === upload.partCount && pinned.every((d, i) => d.partNumber === i + 1);
   if (!complete) return `Content mismatch: not every part of this upload was signed with a checksum, so its bytes cannot be verified.`;
-  const expected = expectedEtag(
-    upload.strategy,
-    digests.map((d) => d.md5),
-  );
-  if (normalizeEtag(stored.etag) !== expected) {
-    return `Content mismatch: storage holds other bytes than the ones signed (ETag ${normalizeEtag(stored.etag) || "missing"}, expected ${expected}).`;
-  }
   return null;
 }
 
@@ -418,7 +468,8 @@ export async function adminAbortUpload(args: { actor: Actor; uploadId: string; m
 }
 
 export async function abortPendingUpload(upload: Upload, actorUserId: string, meta: RequestMeta): Promise<void> {
-  if (upload.s3UploadId) await storage().abortMultipartUpload(upload.key, upload.s3UploadId);
+  const unfinished = unfinishedUploadId(upload);
+  if (unfinished) await storage().abortMultipartUpload(upload.key, unfinished);
   // A single PUT may have landed before the cancel; a multipart upload may have been completed.
   // (One that lands later, through a URL the browser still holds, is deleted by the reconciler.)
   await storage().deleteObject(upload.key);

@@ -1,13 +1,13 @@
-// Services the test suite and the benchmarks start for themselves: a throwaway Ceph RGW and a
-// throwaway database on the machine's PostgreSQL. Each returns a stop function.
-import { spawnSync } from "node:child_process";
+// Services the test suite and the benchmarks start for themselves: a throwaway Ceph RGW, Azurite
+// and a throwaway database on the machine's PostgreSQL. Each returns a stop function.
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 
 import { migrate } from "../migrate";
-import { freePort } from "./process";
+import { freePort, stopChild, waitUntil } from "./process";
 
 const SCRIPT = path.resolve(__dirname, "..", "ceph-rgw.sh");
 export const PG_ADMIN_URL = process.env.VALET_TEST_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -115,4 +115,48 @@ export function appEnvironment(args: { s3: RgwCredentials; databaseUrl: string; 
     S3_FORCE_PATH_STYLE: "true",
     S3_SETUP_BUCKET: "true",
   };
+}
+
+/** Azurite's well-known development account (public, documented by Microsoft; never a real key). */
+export const AZURITE_ACCOUNT = "devstoreaccount1";
+export const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+export interface AzuriteSettings {
+  AZURE_STORAGE_ACCOUNT: string;
+  AZURE_STORAGE_KEY: string;
+  AZURE_BLOB_ENDPOINT: string;
+}
+
+/**
+ * Starts Azurite's blob service (the `azurite` npm package) on a free port, in memory unless
+ * `location` is given for its data; stop ends it by its process group. Azurite checks service-SAS
+ * signatures, permissions and expiry; `--skipApiVersionCheck` lets the SDK's newer x-ms-version through.
+ */
+export async function startAzurite(args: { location: string; inMemory: boolean }): Promise<{ azure: AzuriteSettings; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const flags = ["--blobHost", "127.0.0.1", "--blobPort", String(port), "--skipApiVersionCheck", "--disableTelemetry", "--silent"];
+  // In memory, Azurite refuses --location; it runs in `location` then (nothing is written there).
+  flags.push(...(args.inMemory ? ["--inMemoryPersistence"] : ["--location", args.location]));
+  const child = spawn(path.resolve(__dirname, "..", "..", "node_modules", ".bin", "azurite-blob"), flags, {
+    cwd: args.location,
+    stdio: ["ignore", "ignore", "inherit"],
+    detached: true,
+  });
+  const stop = () => stopChild(child);
+  const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  try {
+    // Any HTTP answer (400 for an unsigned request) means it is listening.
+    await waitUntil(
+      "Azurite",
+      async () => {
+        if (child.exitCode !== null) throw new Error(`Azurite exited (${child.exitCode})`);
+        return (await fetch(`${endpoint}?comp=list`)).status > 0;
+      },
+      30_000,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { azure: { AZURE_STORAGE_ACCOUNT: AZURITE_ACCOUNT, AZURE_STORAGE_KEY: AZURITE_KEY, AZURE_BLOB_ENDPOINT: endpoint }, stop };
 }

@@ -1,9 +1,13 @@
 // What the integration tests talk to: the app that `npm test` started, its PostgreSQL database
-// and the Ceph RGW behind it. A guard refuses anything that is not on this machine.
-import { S3Client } from "@aws-sdk/client-s3";
+// and the Ceph RGW behind it; and the same app on Azure Blob Storage (Azurite) with a database of
+// its own, for the suites that run on both backends (`backends`). A guard refuses anything that
+// is not on this machine.
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import pg from "pg";
 
-import { createStorage } from "@/lib/server/storage";
+import type { StorageBackend } from "@/lib/server/storage";
+import { createAzureStorage } from "@/lib/server/storage/azure";
+import { createS3Storage } from "@/lib/server/storage/s3";
 
 function required(name: string): string {
   const value = process.env[name];
@@ -30,7 +34,7 @@ for (const [name, url] of [
   assertLocal(name, url);
 
 /** Direct access to the test bucket with the app's credentials: to inspect, or to misbehave. */
-export const bucket = createStorage({
+export const bucket = createS3Storage({
   endpoint: S3_ENDPOINT,
   region: process.env.S3_REGION ?? "us-east-1",
   bucket: required("S3_BUCKET"),
@@ -75,3 +79,79 @@ export async function userIdOf(email: string): Promise<string> {
   const { rows } = await sql.query(`SELECT id FROM "User" WHERE email = $1`, [email]);
   return rows[0].id as string;
 }
+
+/** One storage backend the app runs on in this test run, with what a test needs to look behind the app. */
+export interface TestBackend {
+  name: "s3" | "azure";
+  appUrl: string;
+  /** Storage with the app's main credential: to inspect, or to misbehave. */
+  store: StorageBackend;
+  /** Writes an object behind the app's back, as a leaked main key or an operator could. */
+  putBehind(key: string, body: Buffer, contentType: string): Promise<void>;
+  uploadRow: typeof uploadRow;
+  auditActions: typeof auditActions;
+  adminClient: typeof adminClient;
+}
+
+const s3Backend: TestBackend = {
+  name: "s3",
+  appUrl: APP_URL,
+  store: bucket,
+  putBehind: async (key, body, contentType) =>
+    void (await bucket.client.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: key, Body: body, ContentType: contentType }))),
+  uploadRow,
+  auditActions,
+  adminClient,
+};
+
+/** The Azure instance's settings, when `npm test` started one (it always does; a hand-made environment may not). */
+export const AZURE_APP_URL = process.env.VALET_TEST_AZURE_APP_URL;
+
+function azureBackend(appUrl: string): { backend: TestBackend; blobs: ReturnType<typeof createAzureStorage>; sql: pg.Pool } {
+  const databaseUrl = required("VALET_TEST_AZURE_DATABASE_URL");
+  const endpoint = required("AZURE_BLOB_ENDPOINT");
+  for (const [name, url] of [
+    ["VALET_TEST_AZURE_APP_URL", appUrl],
+    ["VALET_TEST_AZURE_DATABASE_URL", databaseUrl],
+    ["AZURE_BLOB_ENDPOINT", endpoint],
+  ] as const)
+    assertLocal(name, url);
+  const blobs = createAzureStorage({
+    account: required("AZURE_STORAGE_ACCOUNT"),
+    key: required("AZURE_STORAGE_KEY"),
+    container: required("AZURE_CONTAINER"),
+    endpoint,
+  });
+  const azureSql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const row = async (id: string) => {
+    const { rows } = await azureSql.query(`SELECT status, "s3UploadId", "rejectReason" FROM "Upload" WHERE id = $1`, [id]);
+    return rows[0] as { status: string; s3UploadId: string | null; rejectReason: string | null } | undefined;
+  };
+  const actions = async (uploadId: string) => {
+    const { rows } = await azureSql.query(`SELECT action FROM "AuditEvent" WHERE "uploadId" = $1 ORDER BY id`, [uploadId]);
+    return rows.map((r: { action: string }) => r.action);
+  };
+  const admin = async () => {
+    const { signedInClient } = await import("../helpers/api-client");
+    const signedIn = await signedInClient(appUrl);
+    await azureSql.query(`UPDATE "User" SET role = 'ADMIN' WHERE email = $1`, [signedIn.email]);
+    return signedIn;
+  };
+  const backend: TestBackend = {
+    name: "azure",
+    appUrl,
+    store: blobs,
+    putBehind: async (key, body, contentType) =>
+      void (await blobs.container.getBlockBlobClient(key).uploadData(body, { blobHTTPHeaders: { blobContentType: contentType } })),
+    uploadRow: row,
+    auditActions: actions,
+    adminClient: admin,
+  };
+  return { backend, blobs, sql: azureSql };
+}
+
+/** The Azure instance, or undefined where this run has none. */
+export const azure = AZURE_APP_URL ? azureBackend(AZURE_APP_URL) : undefined;
+
+/** Every backend this run serves: suites that must hold on both iterate over these. */
+export const backends: TestBackend[] = azure ? [s3Backend, azure.backend] : [s3Backend];

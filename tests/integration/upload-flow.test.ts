@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 
 import { contentDisposition } from "@/lib/content-disposition";
@@ -8,11 +7,37 @@ import { MiB } from "@/lib/units";
 import { ApiClient, signedInClient } from "../helpers/api-client";
 import { mp4Like, PNG_1X1 } from "../helpers/fixtures";
 import { complete, createMultipart, download, md5, reserve, sendBytes, sign, uploadFile } from "../helpers/valet-upload";
-import { adminClient, APP_URL, auditActions, bucket, uploadRow } from "./context";
+import { APP_URL, backends, bucket, uploadRow, type TestBackend } from "./context";
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
-describe("the upload flow, end to end on PostgreSQL and Ceph RGW", () => {
+const expectError = (res: { status: number; body: any }, status: number, code: string) => {
+  expect(res.status).toBe(status);
+  expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
+};
+
+/** The upload URL is scoped like a valet key: SigV4 signing type and exact length on S3; a create+write SAS for one blob on Azure. */
+function expectUploadUrlShape(backend: TestBackend, signed: string) {
+  const url = new URL(signed);
+  if (backend.name === "s3") {
+    expect(url.searchParams.get("X-Amz-SignedHeaders")!.split(";")).toEqual(expect.arrayContaining(["content-length", "content-type", "host"]));
+    expect(Number(url.searchParams.get("X-Amz-Expires"))).toBeLessThanOrEqual(900);
+    expect([...url.searchParams.keys()].some((k) => k.toLowerCase().startsWith("x-amz-checksum"))).toBe(false);
+    return;
+  }
+  expect(url.searchParams.get("sp")).toBe("cw");
+  expect(url.searchParams.get("sr")).toBe("b");
+  const lifetime = (Date.parse(url.searchParams.get("se")!) - Date.parse(url.searchParams.get("st")!)) / 1000;
+  // Start a minute in the past (clock skew), expiry UPLOAD_URL_TTL_SECONDS (900) from now.
+  expect(lifetime).toBe(960);
+  expect(Date.parse(url.searchParams.get("st")!)).toBeLessThan(Date.now() - 50_000);
+}
+
+describe.each(backends.map((b) => [b.name, b] as const))("the upload flow, end to end on PostgreSQL and %s", (_, b) => {
+  const { uploadRow, auditActions, adminClient } = b;
+  const APP_URL = b.appUrl;
+  const bucket = b.store;
+
   it("uploads a small file with one signed PUT, lists it, downloads it under its name, deletes it", async () => {
     const { client } = await signedInClient(APP_URL);
     const name = 'Résumé "final"; 📄 v2.txt';
@@ -25,10 +50,7 @@ describe("the upload flow, end to end on PostgreSQL and Ceph RGW", () => {
 
     const signed = await sign(client, upload.id, { method: "PUT", key: upload.key, contentType: "text/plain", contentMd5: md5(data) });
     expect(signed.status).toBe(200);
-    const url = new URL(signed.body.url);
-    expect(url.searchParams.get("X-Amz-SignedHeaders")!.split(";")).toEqual(expect.arrayContaining(["content-length", "content-type", "host"]));
-    expect(Number(url.searchParams.get("X-Amz-Expires"))).toBeLessThanOrEqual(900);
-    expect([...url.searchParams.keys()].some((k) => k.toLowerCase().startsWith("x-amz-checksum"))).toBe(false);
+    expectUploadUrlShape(b, signed.body.url);
 
     await sendBytes(client, upload, data, "text/plain");
     const done = await complete(client, upload.id);
@@ -56,11 +78,11 @@ describe("the upload flow, end to end on PostgreSQL and Ceph RGW", () => {
     expect((await uploadRow(upload.id))?.status).toBe("DELETED");
   });
 
-  it("uploads a 17 MiB file as a 3-part multipart upload, parts straight to storage", async () => {
+  it("uploads a 17 MiB file in 3 parts (S3 multipart, or Azure blocks the server commits), parts straight to storage", async () => {
     const { client } = await signedInClient(APP_URL);
     const data = mp4Like(17 * MiB);
     const { upload, file } = await uploadFile(client, data, { name: "video.mp4", type: "video/mp4" });
-    expect(upload.strategy).toBe("multipart");
+    expect(upload.strategy).toBe(b.name === "s3" ? "multipart" : "blocks");
     expect(upload.maxParts).toBe(3);
     expect(upload.partSize).toBe(8 * MiB);
     expect(file.size).toBe(data.length);
@@ -83,6 +105,91 @@ describe("the upload flow, end to end on PostgreSQL and Ceph RGW", () => {
     expect((await alice.client.json("GET", `/api/files/${file.id}`)).status).toBe(200);
   });
 
+  it("answers 409 when completing before the object exists", async () => {
+    const { client } = await signedInClient(APP_URL);
+    const upload = await reserve(client, { name: "a.txt", size: 10, type: "text/plain" });
+    expectError(await complete(client, upload.id), 409, "not_uploaded");
+    expect((await uploadRow(upload.id))?.status).toBe("PENDING");
+  });
+
+  it("rejects an object whose size differs from the declared size, and deletes it", async () => {
+    const { client } = await signedInClient(APP_URL);
+    const upload = await reserve(client, { name: "a.txt", size: 1000, type: "text/plain" });
+    // Storage refuses a signed PUT of the wrong size on S3 (Azure does not bind the length): put it behind the app's back.
+    await b.putBehind(upload.key, Buffer.alloc(999), "text/plain");
+    const res = await complete(client, upload.id);
+    expectError(res, 422, "upload_rejected");
+    expect(res.body.error.message).toContain("999");
+    expect(await bucket.headObject(upload.key)).toBeNull();
+    const row = await uploadRow(upload.id);
+    expect(row?.status).toBe("REJECTED");
+    expect(row?.rejectReason).toContain("Size mismatch");
+    expectError(await complete(client, upload.id), 422, "upload_rejected");
+    expect(await auditActions(upload.id)).toContain("upload.rejected");
+  });
+
+  it("rejects an object whose type differs from the declared type", async () => {
+    const { client } = await signedInClient(APP_URL);
+    const upload = await reserve(client, { name: "a.png", size: 4, type: "image/png" });
+    await b.putBehind(upload.key, Buffer.from("<h1>"), "text/html");
+    const res = await complete(client, upload.id);
+    expectError(res, 422, "upload_rejected");
+    expect(res.body.error.message).toContain("text/html");
+    expect(await bucket.headObject(upload.key)).toBeNull();
+  });
+
+  describe("content verification (magic bytes)", () => {
+    async function landAs(body: Buffer, args: { name: string; type: string }) {
+      const { client } = await signedInClient(APP_URL);
+      const upload = await reserve(client, { ...args, size: body.length });
+      await sendBytes(client, upload, body, args.type);
+      return { client, upload, res: await complete(client, upload.id) };
+    }
+
+    it("quarantines a .png that is really an executable, or HTML; keeps it for admins; serves it to no one", async () => {
+      for (const [body, what] of [
+        [Buffer.concat([Buffer.from("MZ"), Buffer.alloc(510)]), "application/x-msdownload"],
+        [Buffer.from("<!DOCTYPE html><script>alert(1)</script>"), "HTML/SVG markup"],
+      ] as const) {
+        const { client, upload, res } = await landAs(body, { name: "cute-cat.png", type: "image/png" });
+        expect(res).toMatchObject({ status: 422, body: { error: { code: "upload_quarantined" } } });
+        expect(res.body.error.message).toContain(what);
+        const row = await uploadRow(upload.id);
+        expect(row).toMatchObject({ status: "QUARANTINED", rejectReason: expect.stringContaining(what) });
+        expect(await bucket.headObject(upload.key)).not.toBeNull();
+        expect((await client.request(`/api/files/${upload.id}/download`)).status).toBe(404);
+        expect((await client.json("POST", `/api/files/${upload.id}/shares`, {})).status).toBe(409);
+        expect((await complete(client, upload.id)).body.error.code).toBe("upload_quarantined");
+        expect(await auditActions(upload.id)).toContain("upload.quarantined");
+
+        const { client: admin } = await adminClient();
+        const listed = await admin.json("GET", `/api/admin/uploads?status=QUARANTINED&q=${upload.id}`);
+        expect(listed.body.uploads).toEqual([expect.objectContaining({ id: upload.id, status: "QUARANTINED", rejectReason: expect.stringContaining(what) })]);
+        expect((await admin.request(`/api/admin/files/${upload.id}`, { method: "DELETE" })).status).toBe(204);
+        expect(await bucket.headObject(upload.key)).toBeNull();
+      }
+    });
+
+    it("accepts bytes that match: a real PNG, plain text", async () => {
+      expect((await landAs(PNG_1X1, { name: "pixel.png", type: "image/png" })).res.status).toBe(200);
+      expect((await landAs(Buffer.from("just words\n"), { name: "notes.txt", type: "text/plain" })).res.status).toBe(200);
+    });
+
+    it("quarantines an executable declared as text", async () => {
+      const { res } = await landAs(Buffer.concat([Buffer.from("7f454c46020101", "hex"), Buffer.alloc(200)]), { name: "readme.txt", type: "text/plain" });
+      expect(res.body.error.code).toBe("upload_quarantined");
+    });
+  });
+
+  it("sends a nonce-based CSP naming the storage origin on pages", async () => {
+    const page = await new ApiClient(APP_URL).request("/sign-in");
+    const csp = page.headers.get("content-security-policy") ?? "";
+    const origin = new URL(b.name === "s3" ? process.env.S3_ENDPOINT! : process.env.AZURE_BLOB_ENDPOINT!).origin;
+    expect(csp).toContain(`connect-src 'self' ${origin}`);
+  });
+});
+
+describe("S3 multipart uploads", () => {
   it("aborts a pending multipart upload in storage too", async () => {
     const { client } = await signedInClient(APP_URL);
     const upload = await reserve(client, { name: "big.zip", size: 20 * MiB, type: "application/zip" });
@@ -103,11 +210,6 @@ describe("the upload flow, end to end on PostgreSQL and Ceph RGW", () => {
 });
 
 describe("refusals by the app", () => {
-  const expectError = (res: { status: number; body: any }, status: number, code: string) => {
-    expect(res.status).toBe(status);
-    expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
-  };
-
   it("requires a session", async () => {
     const anonymous = new ApiClient(APP_URL);
     expectError(await anonymous.json("POST", "/api/uploads", { name: "a.txt", size: 1, type: "text/plain" }), 401, "unauthenticated");
@@ -217,82 +319,6 @@ describe("refusals by the app", () => {
     expect(ok.status).toBe(200);
     // The last part's exact length (20 MiB - 2 × 8 MiB) is signed.
     expect(new URL(ok.body.url).searchParams.get("X-Amz-SignedHeaders")).toContain("content-length");
-  });
-
-  it("answers 409 when completing before the object exists", async () => {
-    const { client } = await signedInClient(APP_URL);
-    const upload = await reserve(client, { name: "a.txt", size: 10, type: "text/plain" });
-    expectError(await complete(client, upload.id), 409, "not_uploaded");
-    expect((await uploadRow(upload.id))?.status).toBe("PENDING");
-  });
-
-  it("rejects an object whose size differs from the declared size, and deletes it", async () => {
-    const { client } = await signedInClient(APP_URL);
-    const upload = await reserve(client, { name: "a.txt", size: 1000, type: "text/plain" });
-    // Storage refuses a signed PUT of the wrong size, so put the object behind the app's back.
-    await bucket.client.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: upload.key, Body: Buffer.alloc(999), ContentType: "text/plain" }));
-    const res = await complete(client, upload.id);
-    expectError(res, 422, "upload_rejected");
-    expect(res.body.error.message).toContain("999");
-    expect(await bucket.headObject(upload.key)).toBeNull();
-    const row = await uploadRow(upload.id);
-    expect(row?.status).toBe("REJECTED");
-    expect(row?.rejectReason).toContain("Size mismatch");
-    expectError(await complete(client, upload.id), 422, "upload_rejected");
-    expect(await auditActions(upload.id)).toContain("upload.rejected");
-  });
-
-  it("rejects an object whose type differs from the declared type", async () => {
-    const { client } = await signedInClient(APP_URL);
-    const upload = await reserve(client, { name: "a.png", size: 4, type: "image/png" });
-    await bucket.client.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: upload.key, Body: Buffer.from("<h1>"), ContentType: "text/html" }));
-    const res = await complete(client, upload.id);
-    expectError(res, 422, "upload_rejected");
-    expect(res.body.error.message).toContain("text/html");
-    expect(await bucket.headObject(upload.key)).toBeNull();
-  });
-});
-
-describe("content verification (magic bytes)", () => {
-  async function landAs(body: Buffer, args: { name: string; type: string }) {
-    const { client } = await signedInClient(APP_URL);
-    const upload = await reserve(client, { ...args, size: body.length });
-    await sendBytes(client, upload, body, args.type);
-    return { client, upload, res: await complete(client, upload.id) };
-  }
-
-  it("quarantines a .png that is really an executable, or HTML; keeps it for admins; serves it to no one", async () => {
-    for (const [body, what] of [
-      [Buffer.concat([Buffer.from("MZ"), Buffer.alloc(510)]), "application/x-msdownload"],
-      [Buffer.from("<!DOCTYPE html><script>alert(1)</script>"), "HTML/SVG markup"],
-    ] as const) {
-      const { client, upload, res } = await landAs(body, { name: "cute-cat.png", type: "image/png" });
-      expect(res).toMatchObject({ status: 422, body: { error: { code: "upload_quarantined" } } });
-      expect(res.body.error.message).toContain(what);
-      const row = await uploadRow(upload.id);
-      expect(row).toMatchObject({ status: "QUARANTINED", rejectReason: expect.stringContaining(what) });
-      expect(await bucket.headObject(upload.key)).not.toBeNull();
-      expect((await client.request(`/api/files/${upload.id}/download`)).status).toBe(404);
-      expect((await client.json("POST", `/api/files/${upload.id}/shares`, {})).status).toBe(409);
-      expect((await complete(client, upload.id)).body.error.code).toBe("upload_quarantined");
-      expect(await auditActions(upload.id)).toContain("upload.quarantined");
-
-      const { client: admin } = await adminClient();
-      const listed = await admin.json("GET", `/api/admin/uploads?status=QUARANTINED&q=${upload.id}`);
-      expect(listed.body.uploads).toEqual([expect.objectContaining({ id: upload.id, status: "QUARANTINED", rejectReason: expect.stringContaining(what) })]);
-      expect((await admin.request(`/api/admin/files/${upload.id}`, { method: "DELETE" })).status).toBe(204);
-      expect(await bucket.headObject(upload.key)).toBeNull();
-    }
-  });
-
-  it("accepts bytes that match: a real PNG, plain text", async () => {
-    expect((await landAs(PNG_1X1, { name: "pixel.png", type: "image/png" })).res.status).toBe(200);
-    expect((await landAs(Buffer.from("just words\n"), { name: "notes.txt", type: "text/plain" })).res.status).toBe(200);
-  });
-
-  it("quarantines an executable declared as text", async () => {
-    const { res } = await landAs(Buffer.concat([Buffer.from("7f454c46020101", "hex"), Buffer.alloc(200)]), { name: "readme.txt", type: "text/plain" });
-    expect(res.body.error.code).toBe("upload_quarantined");
   });
 });
 

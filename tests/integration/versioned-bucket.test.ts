@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { createStorage } from "@/lib/server/storage";
+import { createS3Storage } from "@/lib/server/storage/s3";
 
 import { signedInClient } from "../helpers/api-client";
 import { appInstance, type AppInstance } from "../helpers/app-instance";
@@ -15,7 +15,7 @@ import { bucket as mainBucket, sql } from "./context";
 
 const BUCKET = "valet-versioned";
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-const versioned = createStorage({
+const versioned = createS3Storage({
   endpoint: process.env.S3_ENDPOINT,
   region: "us-east-1",
   bucket: BUCKET,

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 
 import { AppError } from "@/lib/errors";
 
-import { createStorage } from ".";
 import { createStorageProbe, storageUnavailable } from "./availability";
+import { createS3Storage } from "./s3";
 
 /** A ping whose outcome the test decides, one call at a time. */
 function controlledPing() {
@@ -116,7 +116,7 @@ describe("storage calls report to the probe", () => {
   it("a storage that does not answer is reported unreachable, and the call fails with 503", async () => {
     const seen: string[] = [];
     // Nothing listens on port 9 here: every request is refused.
-    const storage = createStorage(
+    const storage = createS3Storage(
       {
         endpoint: "http://127.0.0.1:9",
         region: "us-east-1",

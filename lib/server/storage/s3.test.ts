@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 
 import { MiB } from "@/lib/units";
 
-import { createStorage } from ".";
 import { mergeBucketPolicy, valetStatements } from "./bucket-policy";
+import { createS3Storage } from "./s3";
 
 // Presigning needs no network: these check the exact shape of the URLs handed to browsers.
-const storage = createStorage({
+const storage = createS3Storage({
   endpoint: "http://127.0.0.1:9",
   region: "us-east-1",
   bucket: "valet",
@@ -87,7 +87,7 @@ describe("the direct signer agrees with the SDK's getSignedUrl", () => {
   // Same request, same instant: every parameter but the signature (which also covers the SDK's
   // extra x-id parameter) must match, for both addressing styles.
   const signingDate = new Date("2026-11-27T12:00:00Z");
-  type Client = ReturnType<typeof createStorage>["client"];
+  type Client = ReturnType<typeof createS3Storage>["client"];
   const options = { expiresIn: 600, signingDate };
   const cases = [
     {
@@ -130,8 +130,8 @@ describe("the direct signer agrees with the SDK's getSignedUrl", () => {
           forcePathStyle,
           credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
         };
-        const ours = new URL((await createStorage(config).presign(op, 600, signingDate)).url);
-        const theirs = new URL(await viaSdk(createStorage(config).client));
+        const ours = new URL((await createS3Storage(config).presign(op, 600, signingDate)).url);
+        const theirs = new URL(await viaSdk(createS3Storage(config).client));
         expect(ours.origin).toBe(theirs.origin);
         expect(ours.pathname).toBe(theirs.pathname);
         const params = (u: URL) => Object.fromEntries([...u.searchParams].filter(([k]) => k !== "X-Amz-Signature" && k !== "x-id"));
