@@ -131,7 +131,8 @@ export function AdminUserRow({ user, isSelf }: { user: AdminUser; isSelf: boolea
         <div className="flex flex-wrap justify-end gap-2">
           {!isSelf ? (
             <>
-              {user.isRoleFromProvider ? null : (
+              {/* A role the groups give can be taken away here (at once), but not given (the next sign-in would undo it). */}
+              {user.isRoleFromProvider && user.role !== "ADMIN" ? null : (
                 <Button variant="secondary" onClick={() => void apply({ role: user.role === "ADMIN" ? "USER" : "ADMIN" })}>
                   {user.role === "ADMIN" ? "Make user" : "Make admin"}
                 </Button>

@@ -21,11 +21,17 @@ describe("decideIdentitySignIn", () => {
     expect(decideIdentitySignIn({ ...base, identityAccount: { isDisabled: true } })).toEqual({ kind: "refuse", reason: "account_disabled" });
   });
 
-  it("makes a new account for a new identity with a new email, unless sign-up is closed", () => {
+  it("makes a new account for a new identity with a new, verified email, unless sign-up is closed", () => {
     expect(decideIdentitySignIn(base)).toEqual({ kind: "create" });
-    // A provider that never says whether an address is verified (Entra ID) still gets accounts.
-    expect(decideIdentitySignIn({ ...base, isEmailVerified: false })).toEqual({ kind: "create" });
     expect(decideIdentitySignIn({ ...base, isSignUpOpen: false })).toEqual({ kind: "refuse", reason: "sign_up_closed" });
+  });
+
+  it("makes no account from an unverified email (it would take an address that may not be theirs)", () => {
+    // A provider that never says (Entra ID) needs OIDC_TRUST_EMAIL, which makes isEmailVerified true.
+    expect(decideIdentitySignIn({ ...base, isEmailVerified: false })).toEqual({ kind: "refuse", reason: "sign_up_unverified_email" });
+    expect(decideIdentitySignIn({ ...base, isEmailVerified: false, isSignUpOpen: false })).toEqual({ kind: "refuse", reason: "sign_up_closed" });
+    // A known identity still signs in, verified or not.
+    expect(decideIdentitySignIn({ ...base, isEmailVerified: false, identityAccount: { isDisabled: false } })).toEqual({ kind: "sign_in" });
   });
 
   it("links to an account with the same email only when the provider verified it and there is a password to prove", () => {
@@ -90,7 +96,16 @@ describe("isVerifiedClaim and messages", () => {
   });
 
   it("has words for every refusal and for Auth.js's failures, and none for codes it does not know", () => {
-    for (const code of ["account_disabled", "domain_not_allowed", "sign_up_closed", "no_email", "email_unverified", "link_by_admin", "Configuration"]) {
+    for (const code of [
+      "account_disabled",
+      "domain_not_allowed",
+      "sign_up_closed",
+      "no_email",
+      "email_unverified",
+      "sign_up_unverified_email",
+      "link_by_admin",
+      "Configuration",
+    ]) {
       expect(identityProblemMessage(code, "Acme SSO")).toMatch(/\w/);
     }
     expect(identityProblemMessage("<script>", "Acme SSO")).toBeNull();

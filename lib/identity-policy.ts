@@ -5,12 +5,22 @@ export type Role = "USER" | "ADMIN";
 
 /** Why a sign-in with the identity provider was refused; each has a message on the sign-in page. */
 export type IdentityRefusal =
-  "account_disabled" | "domain_not_allowed" | "sign_up_closed" | "no_email" | "email_unverified" | "link_by_admin" | "link_expired" | "identity_taken";
+  | "account_disabled"
+  | "domain_not_allowed"
+  | "sign_up_closed"
+  | "no_email"
+  | "email_unverified"
+  | "sign_up_unverified_email"
+  | "link_by_admin"
+  | "link_expired"
+  | "identity_taken";
 
 /**
  * What a sign-in with the provider leads to:
  *  - the identity (issuer + subject) is known: its account, unless disabled;
- *  - unknown, and no account has the email: a new account (unless sign-up is closed);
+ *  - unknown, and no account has the email: a new account (unless sign-up is closed), only if the
+ *    provider asserts the address is verified (else the account would take an address that may
+ *    not be theirs, and its real owner would be refused later);
  *  - unknown, and an account has the email: a link, only if the provider asserts the address is
  *    verified and that account has a password to prove once; never a silent match by email, and
  *    never a second account with the same address.
@@ -34,7 +44,8 @@ export function decideIdentitySignIn(args: {
     if (!args.isEmailVerified) return refuse("email_unverified");
     return args.emailAccount.hasPassword ? { kind: "link" } : refuse("link_by_admin");
   }
-  return args.isSignUpOpen ? { kind: "create" } : refuse("sign_up_closed");
+  if (!args.isSignUpOpen) return refuse("sign_up_closed");
+  return args.isEmailVerified ? { kind: "create" } : refuse("sign_up_unverified_email");
 }
 
 /** The groups in a claim that is a list of strings or one string (some providers send one group bare). */
@@ -74,6 +85,8 @@ export function identityProblemMessage(code: string, providerName: string): stri
       return `${providerName} did not tell Valet your email address. Ask your administrator to release the email claim to Valet.`;
     case "email_unverified":
       return `A Valet account with your email address already exists, but ${providerName} has not confirmed that the address is yours, so Valet will not link them. Ask an administrator to link them.`;
+    case "sign_up_unverified_email":
+      return `${providerName} has not confirmed that your email address is yours, so Valet will not create an account with it. Confirm the address with ${providerName}, or ask an administrator.`;
     case "link_by_admin":
       return `A Valet account with your email address already exists and has no password to confirm it with. Ask an administrator to link it to your ${providerName} sign-in.`;
     case "link_expired":

@@ -1,6 +1,6 @@
 // `npm run admin -- grant <email>` / `revoke <email>` / `list`: administrator rights, by the
 // operator's hand on the server; `link <email> <issuer> <subject>`: an identity provider sign-in
-// linked to an account. Needs only DATABASE_URL (the app's). Each change is audited.
+// linked to an account (`--drop-password` when the account has a password: it is then removed). Needs only DATABASE_URL (the app's). Each change is audited.
 import { PrismaPg } from "@prisma/adapter-pg";
 
 import { PrismaClient } from "../generated/prisma/client";
@@ -8,13 +8,17 @@ import { AppError } from "../lib/errors";
 import { linkIdentityByOperator } from "../lib/server/identities";
 import { setRoleByEmail } from "../lib/server/users";
 
-const USAGE = "usage: npm run admin -- grant <email> | revoke <email> | list | link <email> <issuer> <subject>   (with DATABASE_URL set to the app's database)";
+const USAGE =
+  "usage: npm run admin -- grant <email> | revoke <email> | list | link <email> <issuer> <subject> [--drop-password]   (with DATABASE_URL set to the app's database)";
 
 async function main(): Promise<number> {
-  const [command, email, issuer, subject] = process.argv.slice(2);
+  const flags = process.argv.slice(2).filter((a) => a.startsWith("--"));
+  const [command, email, issuer, subject] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+  const dropPassword = flags.includes("--drop-password");
   const url = process.env.DATABASE_URL;
   const isValid = command === "list" || (["grant", "revoke"].includes(command ?? "") && email) || (command === "link" && email && issuer && subject);
-  if (!url || !isValid) {
+  const isValidFlags = flags.every((f) => command === "link" && f === "--drop-password");
+  if (!url || !isValid || !isValidFlags) {
     console.error(USAGE);
     return 2;
   }
@@ -27,7 +31,9 @@ async function main(): Promise<number> {
       return 0;
     }
     if (command === "link") {
-      await linkIdentityByOperator(client, { email: email!, issuer: issuer!, subject: subject! });
+      const facts = await linkIdentityByOperator(client, { email: email!, issuer: issuer!, subject: subject!, dropPassword });
+      console.log(`Account ${facts.email}: created ${facts.createdAt.toISOString()}${facts.signUpIp ? ` from ${facts.signUpIp}` : ""}.`);
+      if (facts.hasPassword) console.log("Its password was removed: from now on it signs in only with the identity provider.");
       console.log(`${email} now also signs in as ${subject} at ${issuer}.`);
       return 0;
     }

@@ -86,6 +86,7 @@ describe("parseEnv", () => {
         adminGroups: null,
         groupsClaim: "groups",
         allowedDomains: null,
+        trustEmail: false,
       });
       const full = parseEnv({
         ...minimal,
@@ -96,10 +97,12 @@ describe("parseEnv", () => {
         OIDC_GROUPS_CLAIM: "roles",
         OIDC_ALLOWED_DOMAINS: "@Example.com, example.org",
         LOCAL_SIGNIN: "false",
+        OIDC_TRUST_EMAIL: "true",
       });
       expect(full.OIDC).toMatchObject({ displayName: "Acme SSO", scopes: ["openid", "email", "profile", "groups"], adminGroups: ["valet-admins", "ops"] });
       expect(full.OIDC).toMatchObject({ groupsClaim: "roles", allowedDomains: ["example.com", "example.org"] });
       expect(full.LOCAL_SIGNIN).toBe(false);
+      expect(full.OIDC?.trustEmail).toBe(true);
     });
 
     it("says what is missing or wrong, by name", () => {
@@ -107,6 +110,8 @@ describe("parseEnv", () => {
       expect(() => parseEnv({ ...minimal, OIDC_ISSUER: oidc.OIDC_ISSUER, OIDC_CLIENT_ID: "valet" })).toThrow(/OIDC_CLIENT_SECRET/);
       expect(() => parseEnv({ ...minimal, LOCAL_SIGNIN: "false" })).toThrow(/LOCAL_SIGNIN: false needs an identity provider/);
       expect(() => parseEnv({ ...minimal, OIDC_ADMIN_GROUPS: "admins" })).toThrow(/OIDC_ADMIN_GROUPS: only works with an identity provider/);
+      expect(() => parseEnv({ ...minimal, OIDC_TRUST_EMAIL: "true" })).toThrow(/OIDC_TRUST_EMAIL: only works with an identity provider/);
+      expect(() => parseEnv({ ...minimal, ...oidc, OIDC_TRUST_EMAIL: "yes" })).toThrow(/OIDC_TRUST_EMAIL/);
       expect(() => parseEnv({ ...minimal, ...oidc, OIDC_SCOPES: "email profile" })).toThrow(/OIDC_SCOPES: must include openid/);
       expect(() => parseEnv({ ...minimal, ...oidc, OIDC_ISSUER: "http://sso.example.com" })).toThrow(/OIDC_ISSUER: must be https/);
       expect(() => parseEnv({ ...minimal, ...oidc, OIDC_ALLOWED_DOMAINS: "example.com, not a domain" })).toThrow(/OIDC_ALLOWED_DOMAINS/);

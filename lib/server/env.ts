@@ -27,7 +27,7 @@ const SET_TOGETHER = [
 ] as const;
 
 /** Settings that only mean something with an identity provider. */
-const NEEDS_OIDC = ["OIDC_DISPLAY_NAME", "OIDC_SCOPES", "OIDC_ADMIN_GROUPS", "OIDC_GROUPS_CLAIM", "OIDC_ALLOWED_DOMAINS"] as const;
+const NEEDS_OIDC = ["OIDC_DISPLAY_NAME", "OIDC_SCOPES", "OIDC_ADMIN_GROUPS", "OIDC_GROUPS_CLAIM", "OIDC_ALLOWED_DOMAINS", "OIDC_TRUST_EMAIL"] as const;
 
 /** Loopback hosts, where an http:// issuer is allowed (a provider on the same machine, as in the tests). */
 const isLoopback = (url: URL) => ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
@@ -138,6 +138,9 @@ const envSchema = z
     OIDC_GROUPS_CLAIM: z.string().trim().min(1).optional(),
     // When set, only addresses in these domains may sign in with the provider.
     OIDC_ALLOWED_DOMAINS: list.optional(),
+    // true: every email the provider sends counts as verified (for providers that never send
+    // email_verified, such as Entra ID, when the organisation controls every address it issues).
+    OIDC_TRUST_EMAIL: bool.optional(),
   })
   .refine((e) => e.ADMIN_EMAILS === undefined, {
     message:
@@ -207,6 +210,8 @@ export interface OidcConfig {
   groupsClaim: string;
   /** Null: any domain. Lower case, without "@". */
   allowedDomains: string[] | null;
+  /** OIDC_TRUST_EMAIL: the provider's emails count as verified, whatever email_verified says. */
+  trustEmail: boolean;
 }
 
 function oidcConfig(e: {
@@ -218,6 +223,7 @@ function oidcConfig(e: {
   OIDC_ADMIN_GROUPS?: string[];
   OIDC_GROUPS_CLAIM?: string;
   OIDC_ALLOWED_DOMAINS?: string[];
+  OIDC_TRUST_EMAIL?: boolean;
 }): OidcConfig | null {
   if (!e.OIDC_ISSUER || !e.OIDC_CLIENT_ID || !e.OIDC_CLIENT_SECRET) return null;
   return {
@@ -229,6 +235,7 @@ function oidcConfig(e: {
     adminGroups: e.OIDC_ADMIN_GROUPS && e.OIDC_ADMIN_GROUPS.length > 0 ? e.OIDC_ADMIN_GROUPS : null,
     groupsClaim: e.OIDC_GROUPS_CLAIM ?? "groups",
     allowedDomains: e.OIDC_ALLOWED_DOMAINS && e.OIDC_ALLOWED_DOMAINS.length > 0 ? e.OIDC_ALLOWED_DOMAINS.map((d) => d.replace(/^@/, "").toLowerCase()) : null,
+    trustEmail: e.OIDC_TRUST_EMAIL ?? false,
   };
 }
 

@@ -70,7 +70,7 @@ export function identityFromIdToken(claims: Record<string, unknown>, config: Oid
     issuer: String(claims.iss),
     subject: String(claims.sub),
     email: /^[^\s@]+@[^\s@]+$/.test(email) && email.length <= 254 ? email : null,
-    isEmailVerified: isVerifiedClaim(claims.email_verified),
+    isEmailVerified: config.trustEmail || isVerifiedClaim(claims.email_verified),
     name: name || null,
     groups: groupsFrom(claims[config.groupsClaim]),
   };
@@ -174,7 +174,18 @@ export async function linkIdentityWithPassword(args: { pending: PendingLink; pas
   if (!user || user.email !== pending.email || user.passwordHash === null) {
     throw new AppError("invalid_state", identityProblemMessage("link_expired", oidcConfig().displayName)!);
   }
-  if (!(await verifyPassword(user.passwordHash, password))) throw new AppError("invalid_credentials", INVALID_CREDENTIALS_MESSAGE);
+  if (!(await verifyPassword(user.passwordHash, password))) {
+    await recordAudit(
+      db(),
+      {
+        action: "user.sign_in_refused",
+        actorUserId: null,
+        detail: { method: "oidc", issuer: pending.issuer, subject: pending.subject, reason: "wrong_link_password", userId: user.id },
+      },
+      meta,
+    );
+    throw new AppError("invalid_credentials", INVALID_CREDENTIALS_MESSAGE);
+  }
   if (user.disabledAt !== null) throw new AppError("forbidden", identityProblemMessage("account_disabled", oidcConfig().displayName)!);
   await resetRateLimit("sign_in", { account: pending.email });
   const via = { method: "oidc", issuer: pending.issuer };
@@ -197,28 +208,66 @@ export async function linkIdentityWithPassword(args: { pending: PendingLink; pas
   }
 }
 
+/** What the operator should know about an account before linking an identity to it. */
+export interface OperatorLinkFacts {
+  email: string;
+  createdAt: Date;
+  hasPassword: boolean;
+  /** The address the account was created from, when the audit log has it. */
+  signUpIp: string | null;
+}
+
 /**
- * `npm run admin -- link <email> <issuer> <subject>`: the operator links an identity to an account
- * by hand (for providers that never assert a verified email, such as Entra ID). The issuer and
- * subject are in the audit row of the refused sign-in (`user.sign_in_refused`).
+ * `npm run admin -- link <email> <issuer> <subject> [--drop-password]`: the operator links an
+ * identity to an account by hand (for providers that never assert a verified email, such as Entra
+ * ID). The issuer and subject are in the audit row of the refused sign-in (`user.sign_in_refused`).
+ *
+ * Emails are not verified at sign-up, so an account with a password may be someone else's who
+ * registered the address first. Linking it as it is would let both that password and the identity
+ * into one account; so an account with a password is refused unless `dropPassword` is given, which
+ * clears the password (only the provider signs in afterwards). The facts are returned either way,
+ * for the operator to decide with.
  */
-export async function linkIdentityByOperator(client: PrismaClient, args: { email: string; issuer: string; subject: string }): Promise<void> {
+export async function linkIdentityByOperator(
+  client: PrismaClient,
+  args: { email: string; issuer: string; subject: string; dropPassword?: boolean },
+): Promise<OperatorLinkFacts> {
   const email = args.email.trim().toLowerCase();
-  await client.$transaction(async (tx) => {
+  return client.$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { email } });
     if (!user) throw new AppError("not_found", `No account with the email ${email}.`);
+    const created = await tx.auditEvent.findFirst({ where: { action: "user.created", actorUserId: user.id }, orderBy: { id: "asc" } });
+    const facts: OperatorLinkFacts = { email, createdAt: user.createdAt, hasPassword: user.passwordHash !== null, signUpIp: created?.ip ?? null };
     const taken = await tx.identity.findUnique({ where: { issuer_subject: { issuer: args.issuer, subject: args.subject } } });
     if (taken) throw new AppError("invalid_state", `That identity is already linked${taken.userId === user.id ? " to this account" : " to another account"}.`);
+    if (facts.hasPassword && !args.dropPassword) {
+      throw new AppError(
+        "invalid_state",
+        `${email} has a password (account created ${facts.createdAt.toISOString()}${facts.signUpIp ? ` from ${facts.signUpIp}` : ""}). ` +
+          "Email addresses are not verified at sign-up, so whoever set that password may not be the person signing in with the provider. " +
+          "Nothing was linked. Check with the person who uses the account; if it is theirs and they agree to sign in only with the provider from now on, " +
+          "run the command again with --drop-password (the password is removed). If it is not theirs, disable or delete that account instead.",
+      );
+    }
+    if (facts.hasPassword) await tx.user.update({ where: { id: user.id }, data: { passwordHash: null } });
     await tx.identity.create({ data: { id: randomUUID(), userId: user.id, issuer: args.issuer, subject: args.subject, emailAtLink: null } });
     await recordAudit(
       tx,
       {
         action: "user.identity_linked",
         actorUserId: null,
-        detail: { userId: user.id, method: "oidc", issuer: args.issuer, subject: args.subject, proof: "operator" },
+        detail: {
+          userId: user.id,
+          method: "oidc",
+          issuer: args.issuer,
+          subject: args.subject,
+          proof: "operator",
+          ...(facts.hasPassword ? { passwordDropped: true } : {}),
+        },
       },
       { ip: null, userAgent: "npm run admin" },
     );
+    return facts;
   });
 }
 

@@ -8,9 +8,10 @@ import { credentialsSchema } from "@/lib/validation/users";
 import type { Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db } from "./db";
+import { env } from "./env";
 import { hashPassword, verifyPassword } from "./passwords";
 import { enforceRateLimit, resetRateLimit } from "./rate-limit";
-import { assertPasswordSignInEnabled, toActor } from "./users";
+import { assertPasswordSignInEnabled, isConfiguredIssuer, toActor } from "./users";
 
 // Password sign-in, behind every way in (the sign-in form and Auth.js's credentials endpoint).
 // Each attempt is counted, per account and per client address, before the password is checked:
@@ -36,8 +37,32 @@ export async function signInWithPassword(raw: unknown, meta: RequestMeta): Promi
   }
   if (!(await verifyPassword(user.passwordHash, password)) || user.disabledAt !== null) return null;
   await resetRateLimit("sign_in", { account: email });
-  await recordAudit(db(), { action: "user.signed_in", actorUserId: user.id, detail: { method: "password" } }, meta);
-  return toActor(user);
+  const signedIn = await db().$transaction(async (tx) => {
+    let current = user;
+    // When the provider's groups decide roles, an account linked to it is an administrator only as
+    // long as a sign-in with the provider says so: a password does not carry ADMIN (else leaving
+    // the admin group would never take it away from someone who signs in with the password). It
+    // becomes a user here; the next sign-in with the provider gives ADMIN back if still in the group.
+    const config = env().OIDC;
+    if (current.role === "ADMIN" && config?.adminGroups != null) {
+      const identities = await tx.identity.findMany({ where: { userId: current.id }, select: { issuer: true } });
+      if (identities.some((i) => isConfiguredIssuer(i.issuer))) {
+        current = await tx.user.update({ where: { id: current.id }, data: { role: "USER" } });
+        await recordAudit(
+          tx,
+          {
+            action: "user.role_changed",
+            actorUserId: null,
+            detail: { userId: current.id, from: "ADMIN", to: "USER", via: "password-sign-in", reason: "role_from_provider_groups" },
+          },
+          meta,
+        );
+      }
+    }
+    await recordAudit(tx, { action: "user.signed_in", actorUserId: current.id, detail: { method: "password" } }, meta);
+    return current;
+  });
+  return toActor(signedIn);
 }
 
 // Auth.js turns anything its authorize() throws into a generic sign-in failure. A refusal that is

@@ -165,7 +165,14 @@ function signInMethodsOf(u: { hasPassword: boolean; issuers: string[] }): string
 }
 
 /** Whether the identity provider's groups set this account's role at each of its sign-ins (OIDC_ADMIN_GROUPS, and a linked identity). */
-const isRoleFromProvider = (issuers: string[]) => env().OIDC?.adminGroups != null && issuers.length > 0;
+/** Whether an identity's issuer is the configured provider's (a trailing slash aside). */
+export function isConfiguredIssuer(issuer: string): boolean {
+  const configured = env().OIDC?.issuer;
+  return configured != null && issuer.replace(/\/+$/, "") === configured.replace(/\/+$/, "");
+}
+
+/** Whether the configured provider's groups decide this account's role (it has an identity there, and OIDC_ADMIN_GROUPS is set). */
+const isRoleFromProvider = (issuers: string[]) => env().OIDC?.adminGroups != null && issuers.some(isConfiguredIssuer);
 
 // GET /api/admin/users — usage against quota, newest accounts first.
 export async function listUsers(actor: Actor, query: { q?: string; limit: number; cursor?: string }) {
@@ -221,11 +228,13 @@ export async function updateUser(args: { actor: Actor; userId: string; input: Up
   assertAdmin(actor);
   const target = await db().user.findUnique({ where: { id: userId }, include: { identities: { select: { issuer: true } } } });
   if (!target) throw new AppError("not_found", "No such user.");
-  if (input.role !== undefined && input.role !== target.role && isRoleFromProvider(target.identities.map((i) => i.issuer))) {
-    // It would be undone at their next sign-in: the groups are where this role is decided.
+  if (input.role === "ADMIN" && target.role !== "ADMIN" && isRoleFromProvider(target.identities.map((i) => i.issuer))) {
+    // A promotion would be undone at their next sign-in: the groups are where ADMIN is given. A
+    // demotion is always allowed (an admin must be able to take the role away now; if they are
+    // still in an admin group, their next sign-in with the provider gives it back).
     throw new AppError(
       "invalid_state",
-      `${env().OIDC!.displayName} sets this account's role from its groups at every sign-in. Add them to or remove them from an admin group there.`,
+      `${env().OIDC!.displayName} sets this account's role from its groups at every sign-in. To make them an administrator, add them to an admin group there.`,
     );
   }
   if (target.id === actor.id && (input.disabled === true || input.role === "USER")) {

@@ -166,14 +166,43 @@ describe("sign-in with the identity provider", () => {
     expect(errorOf((await oidcSignIn(new ApiClient(APP_URL), user)).location)).toBe("email_unverified");
     const { rows } = await sql.query(`SELECT detail FROM "AuditEvent" WHERE action = 'user.sign_in_refused' AND detail->>'subject' = $1`, [user.sub]);
     const refusal = rows[0].detail as { issuer: string; subject: string };
-    const cli = spawnSync("npx", ["tsx", "--conditions=react-server", "scripts/admin.ts", "link", email, refusal.issuer, refusal.subject], {
-      env: process.env,
-      encoding: "utf8",
-    });
+    const link = (...extra: string[]) =>
+      spawnSync("npx", ["tsx", "--conditions=react-server", "scripts/admin.ts", "link", email, refusal.issuer, refusal.subject, ...extra], {
+        env: process.env,
+        encoding: "utf8",
+      });
+    // The account has a password that anyone could have set (emails are not verified at sign-up):
+    // refused as it is, with what the operator needs to decide, and nothing linked.
+    const refused = link();
+    expect(refused.status, refused.stdout).toBe(1);
+    expect(refused.stderr).toContain("has a password");
+    expect(refused.stderr).toContain("--drop-password");
+    expect(await identityRow(user.sub)).toBeUndefined();
+    expect(await new ApiClient(APP_URL).signIn(email, PASSWORD)).toBe(true);
+    // With --drop-password: linked, and the password no longer signs in.
+    const cli = link("--drop-password");
     expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain("password was removed");
     expect(cli.stdout).toContain(`${email} now also signs in as ${user.sub}`);
     expect(await oidcSignIn(new ApiClient(APP_URL), user)).toMatchObject({ hasSession: true });
-    expect((await identityRow(user.sub))?.email).toBe(email);
+    expect(await identityRow(user.sub)).toMatchObject({ email, passwordHash: null });
+    expect(await new ApiClient(APP_URL).signIn(email, PASSWORD)).toBe(false);
+  });
+
+  it("makes no account from an unverified email: the address stays free for its owner", async () => {
+    const user = await newIdpUser({ email_verified: false });
+    const app = new ApiClient(APP_URL);
+    const refused = await oidcSignIn(app, user);
+    expect(refused.hasSession).toBe(false);
+    expect(errorOf(refused.location)).toBe("sign_up_unverified_email");
+    expect(await identityRow(user.sub)).toBeUndefined();
+    const { rows } = await sql.query(`SELECT count(*)::int AS n FROM "User" WHERE email = $1`, [user.email]);
+    expect(rows[0].n).toBe(0);
+    const page = await (await app.request(`${refused.location!.pathname}${refused.location!.search}`)).text();
+    expect(page).toContain("will not create an account");
+    // The same account, once the provider verifies the address, gets one.
+    await setIdpAccount(user.username, { password: user.password, sub: user.sub, email: user.email, email_verified: true });
+    expect((await oidcSignIn(new ApiClient(APP_URL), user)).hasSession).toBe(true);
   });
 
   it("refuses a disabled account at the callback", async () => {
@@ -205,6 +234,11 @@ describe("sign-in with the identity provider", () => {
     // The console cannot change a role the groups decide (it would be undone at the next sign-in).
     const listed = (await admin.json("GET", `/api/admin/users?q=${encodeURIComponent(user.email)}`)).body.users[0];
     expect(listed).toMatchObject({ signInMethods: ["Test IdP"], isRoleFromProvider: true });
+    // A promotion would be undone at the next sign-in: refused.
+    const other = await newIdpUser({ groups: ["staff"] });
+    expect((await oidcSignIn(new ApiClient(APP_URL), other)).hasSession).toBe(true);
+    const otherId = (await identityRow(other.sub))!.userId;
+    expect((await admin.json("PATCH", `/api/admin/users/${otherId}`, { role: "ADMIN" })).status).toBe(409);
 
     await setIdpAccount(user.username, { password: user.password, sub: user.sub, email: user.email, email_verified: true, groups: ["staff"] });
     const again = new ApiClient(APP_URL);
@@ -219,6 +253,61 @@ describe("sign-in with the identity provider", () => {
       ["USER", "ADMIN", "oidc-groups"],
       ["ADMIN", "USER", "oidc-groups"],
     ]);
+  });
+
+  it("lets no password sign-in carry a role the groups gave, and lets the console demote a group-governed admin", async () => {
+    const email = `local-${randomUUID()}@example.test`;
+    await new ApiClient(APP_URL).signUp(email, PASSWORD);
+    const user = await newIdpUser({ email, email_verified: true, groups: ["valet-admins"] });
+    const app = new ApiClient(APP_URL);
+    expect((await oidcSignIn(app, user)).location?.pathname).toBe("/sign-in/link");
+    const linked = await app.request("/api/sign-in/link", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `password=${encodeURIComponent(PASSWORD)}`,
+    });
+    expect(linked.headers.get("location")).toBe("/files");
+    const { userId } = (await identityRow(user.sub))!;
+    expect((await identityRow(user.sub))!.role).toBe("ADMIN");
+
+    // The provider takes them out of the admin group; they sign in with their Valet password.
+    await setIdpAccount(user.username, { password: user.password, sub: user.sub, email, email_verified: true, groups: ["staff"] });
+    const local = new ApiClient(APP_URL);
+    expect(await local.signIn(email, PASSWORD)).toBe(true);
+    expect((await identityRow(user.sub))!.role).toBe("USER");
+    expect((await local.json("GET", "/api/admin/users")).status).toBe(403);
+    expect((await app.json("GET", "/api/admin/users")).status).toBe(403);
+    expect((await auditDetails(userId, "user.role_changed")).map((d) => [d.from, d.to, d.via])).toEqual([
+      ["USER", "ADMIN", "oidc-groups"],
+      ["ADMIN", "USER", "password-sign-in"],
+    ]);
+    // Back in the group, the next sign-in with the provider gives the role back.
+    await setIdpAccount(user.username, { password: user.password, sub: user.sub, email, email_verified: true, groups: ["valet-admins"] });
+    expect((await oidcSignIn(new ApiClient(APP_URL), user)).hasSession).toBe(true);
+    expect((await identityRow(user.sub))!.role).toBe("ADMIN");
+
+    // Another admin demotes this group-governed admin from the console: allowed now, at once.
+    const other = new ApiClient(APP_URL);
+    expect((await oidcSignIn(other, await newIdpUser({ groups: ["valet-admins"] }))).hasSession).toBe(true);
+    const demoted = await other.json("PATCH", `/api/admin/users/${userId}`, { role: "USER" });
+    expect(demoted.status, JSON.stringify(demoted.body)).toBe(200);
+    expect((await identityRow(user.sub))!.role).toBe("USER");
+    expect((await app.json("GET", "/api/admin/users")).status).toBe(403);
+  });
+
+  it("audits a wrong password at the link form", async () => {
+    const email = `local-${randomUUID()}@example.test`;
+    await new ApiClient(APP_URL).signUp(email, PASSWORD);
+    const { rows } = await sql.query(`SELECT id FROM "User" WHERE email = $1`, [email]);
+    const user = await newIdpUser({ email, email_verified: true, groups: [] });
+    const app = new ApiClient(APP_URL);
+    expect((await oidcSignIn(app, user)).location?.pathname).toBe("/sign-in/link");
+    await app.request("/api/sign-in/link", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "password=not+the+password",
+    });
+    expect((await auditDetails(rows[0].id, "user.sign_in_refused")).map((d) => [d.reason, d.subject])).toEqual([["wrong_link_password", user.sub]]);
   });
 });
 
