@@ -1,6 +1,9 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 
 import { Logo } from "@/components/logo";
+
+export const metadata: Metadata = { title: "Not found" };
 
 export default function NotFound() {
   return (

@@ -8,7 +8,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { LocalTime } from "@/components/ui/local-time";
-import { Table } from "@/components/ui/table";
+import { PHONE_HIDDEN, Table } from "@/components/ui/table";
 import { formatBytes } from "@/lib/format";
 import { hasThumbnail } from "@/lib/share-policy";
 import { ApiError, valetApi, type FileListItem } from "@/lib/upload-client";
@@ -121,6 +121,7 @@ export function FileTable({ files }: { files: FileListItem[] }) {
       </div>
       <Table
         caption="Your files"
+        phoneHidden={[1, 3, 4, 5]}
         headers={[
           selectAll,
           <span key="preview" className="sr-only">
@@ -144,26 +145,31 @@ export function FileTable({ files }: { files: FileListItem[] }) {
                 className="h-4 w-4 rounded border-slate-300 accent-indigo-600 dark:border-slate-600"
               />
             </td>
-            <td className="w-14 px-3 py-2">
+            <td className={`w-14 px-3 py-2 ${PHONE_HIDDEN}`}>
               <Thumbnail file={file} />
             </td>
             <td className="max-w-[16rem] px-3 py-2">
-              <p className="truncate font-medium text-slate-900 dark:text-slate-100" title={file.name}>
+              <p className="font-medium break-all text-slate-900 sm:truncate sm:break-normal dark:text-slate-100" title={file.name}>
                 <Link href={`/files/${file.id}`} className="hover:text-indigo-600 hover:underline dark:hover:text-indigo-400">
                   {file.name}
                 </Link>
               </p>
-              <p className="truncate text-xs text-slate-500 dark:text-slate-400">{file.type}</p>
+              <p className="text-xs break-all text-slate-500 sm:truncate sm:break-normal dark:text-slate-400">{file.type}</p>
+              {/* On a phone the size, the date and the links go here, under the name, instead of columns of their own. */}
+              <p className="text-xs text-slate-500 sm:hidden dark:text-slate-400">
+                {formatBytes(file.size)} · <LocalTime value={file.createdAt} />
+                {file.liveShareLinks > 0 ? ` · ${countOf(file.liveShareLinks, "link", "links")}` : ""}
+              </p>
             </td>
-            <td className="px-3 py-2 whitespace-nowrap">{formatBytes(file.size)}</td>
-            <td className="px-3 py-2 whitespace-nowrap">
+            <td className={`px-3 py-2 whitespace-nowrap ${PHONE_HIDDEN}`}>{formatBytes(file.size)}</td>
+            <td className={`px-3 py-2 whitespace-nowrap ${PHONE_HIDDEN}`}>
               <LocalTime value={file.createdAt} />
             </td>
-            <td className="px-3 py-2 whitespace-nowrap">
+            <td className={`px-3 py-2 whitespace-nowrap ${PHONE_HIDDEN}`}>
               <ShareMarker count={file.liveShareLinks} />
             </td>
             <td className="px-3 py-2">
-              <div className="flex items-center justify-end gap-2">
+              <div className="flex flex-col items-end gap-2 sm:flex-row sm:items-center sm:justify-end">
                 {confirmingId === file.id ? (
                   <>
                     <span className="text-sm whitespace-nowrap text-slate-700 dark:text-slate-300">Delete for good?</span>

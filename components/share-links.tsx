@@ -1,10 +1,10 @@
 "use client";
 
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { Table } from "@/components/ui/table";
+import { PHONE_HIDDEN, Table } from "@/components/ui/table";
 import { fieldText } from "@/lib/form-data";
 import { formatDate } from "@/lib/format";
 import { DAY_SECONDS, DEFAULT_SHARE_TTL_SECONDS, HOUR_SECONDS, SHARE_EXPIRY_PRESETS, SHARE_STATUS_LABELS } from "@/lib/share-policy";
@@ -46,6 +46,13 @@ export function ShareLinks({
   const [customUnit, setCustomUnit] = useState<"hours" | "days">("days");
   const maxDownloadsInput = useRef<HTMLInputElement>(null);
   const passwordInput = useRef<HTMLInputElement>(null);
+  const createdInput = useRef<HTMLInputElement>(null);
+  // A new link is shown once: focus goes to it, selected, ready to copy.
+  useEffect(() => {
+    if (!created) return;
+    createdInput.current?.focus();
+    createdInput.current?.select();
+  }, [created]);
 
   async function refresh() {
     setShares(await valetApi.listShares(fileId));
@@ -244,6 +251,7 @@ export function ShareLinks({
               New share link
             </label>
             <input
+              ref={createdInput}
               id="created-link"
               readOnly
               value={created.url}
@@ -262,42 +270,57 @@ export function ShareLinks({
           No links yet. Create one above to let someone without an account download this file.
         </p>
       ) : (
-        <Table caption={`Share links for ${fileName}`} headers={["Created", "Expires", "Downloads", "Password", "Status", ""]}>
-          {shares.map((share) => (
-            <tr key={share.id} data-testid="share-row">
-              <td className="px-3 py-2 whitespace-nowrap">
-                <LocalTime value={share.createdAt} />
-              </td>
-              <td className="px-3 py-2 whitespace-nowrap">
-                <LocalTime value={share.expiresAt} />
-              </td>
-              <td className="px-3 py-2">
-                {share.downloadCount} / {share.maxDownloads ?? "∞"}
-              </td>
-              <td className="px-3 py-2">{share.hasPassword ? "Yes" : "No"}</td>
-              <td className="px-3 py-2">
-                <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${STATUS_STYLES[share.status]}`}>
-                  {SHARE_STATUS_LABELS[share.status]}
-                </span>
-              </td>
-              <td className="px-3 py-2 text-right whitespace-nowrap">
-                <Button
-                  variant="ghost"
-                  onClick={() => createAnother(share)}
-                  aria-label={`Create another link like the one created ${formatDate(share.createdAt)}`}
-                >
-                  Create another
-                </Button>{" "}
-                {share.status === "active" ? (
-                  <Button variant="danger" onClick={() => void revoke(share)} aria-label={`Revoke link created ${formatDate(share.createdAt)}`}>
-                    Revoke
-                  </Button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </Table>
+        <div className="space-y-2">
+          <p className="text-sm text-slate-600 dark:text-slate-400">
+            A link is shown only when it is created: Valet keeps a fingerprint of it, not the link. Lost one? Use “Create another”, and revoke the lost one if
+            someone else may have it.
+          </p>
+          <Table caption={`Share links for ${fileName}`} phoneHidden={[0, 2, 3, 4]} headers={["Created", "Expires", "Downloads", "Password", "Status", ""]}>
+            {shares.map((share) => (
+              <tr key={share.id} data-testid="share-row">
+                <td className={`px-3 py-2 whitespace-nowrap ${PHONE_HIDDEN}`}>
+                  <LocalTime value={share.createdAt} />
+                </td>
+                <td className="px-3 py-2 sm:whitespace-nowrap">
+                  <LocalTime value={share.expiresAt} />
+                  {/* On a phone the downloads and the status go here, under the expiry. */}
+                  <span className="mt-1 flex flex-wrap items-center gap-2 text-xs sm:hidden">
+                    <ShareStatus status={share.status} />
+                    {share.downloadCount} / {share.maxDownloads ?? "∞"} downloads
+                  </span>
+                </td>
+                <td className={`px-3 py-2 ${PHONE_HIDDEN}`}>
+                  {share.downloadCount} / {share.maxDownloads ?? "∞"}
+                </td>
+                <td className={`px-3 py-2 ${PHONE_HIDDEN}`}>{share.hasPassword ? "Yes" : "No"}</td>
+                <td className={`px-3 py-2 ${PHONE_HIDDEN}`}>
+                  <ShareStatus status={share.status} />
+                </td>
+                <td className="px-3 py-2">
+                  <div className="flex flex-col items-end gap-2 sm:flex-row sm:items-center sm:justify-end">
+                    <Button
+                      variant="ghost"
+                      onClick={() => createAnother(share)}
+                      aria-label={`Create another link like the one created ${formatDate(share.createdAt)}`}
+                    >
+                      Create another
+                    </Button>
+                    {share.status === "active" ? (
+                      <Button variant="danger" onClick={() => void revoke(share)} aria-label={`Revoke link created ${formatDate(share.createdAt)}`}>
+                        Revoke
+                      </Button>
+                    ) : null}
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </Table>
+        </div>
       )}
     </section>
   );
+}
+
+function ShareStatus({ status }: { status: ShareSummary["status"] }) {
+  return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${STATUS_STYLES[status]}`}>{SHARE_STATUS_LABELS[status]}</span>;
 }

@@ -38,11 +38,29 @@ export interface UploadProblem {
   isVerdict: boolean;
 }
 
-/** The problems of this session's uploads, kept above every page so they outlive the Dashboard. */
+/**
+ * The problems of this session's uploads, kept above every page so they outlive the Dashboard, and
+ * in the tab's sessionStorage (per user) so they outlive a reload.
+ */
 class UploadProblems {
   private list: readonly UploadProblem[] = [];
   private readonly listeners = new Set<() => void>();
   private nextId = 1;
+  private storageKey: string | null = null;
+
+  /** Takes back what this tab kept for this user before a reload. */
+  restore(userId: string): void {
+    this.storageKey = `valet-upload-problems-${userId}`;
+    try {
+      const kept = JSON.parse(sessionStorage.getItem(this.storageKey) ?? "[]") as UploadProblem[];
+      if (Array.isArray(kept) && kept.length > 0) {
+        this.nextId = Math.max(0, ...kept.map((p) => Number(p.id) || 0)) + 1;
+        this.set(kept);
+      }
+    } catch {
+      // Storage unavailable or unreadable: start empty.
+    }
+  }
 
   readonly subscribe = (listener: () => void) => {
     this.listeners.add(listener);
@@ -67,6 +85,11 @@ class UploadProblems {
   }
   private set(list: readonly UploadProblem[]): void {
     this.list = list;
+    try {
+      if (this.storageKey) sessionStorage.setItem(this.storageKey, JSON.stringify(list));
+    } catch {
+      // Full or unavailable: they stay for this page's life.
+    }
     for (const listener of this.listeners) listener();
   }
 }
@@ -138,6 +161,7 @@ export function UploadProvider({
   const [problems] = useState(() => new UploadProblems());
 
   useEffect(() => {
+    problems.restore(userId);
     const uppy: ValetUppy = new Uppy<Meta, Body>({
       // Golden Retriever keeps its state per Uppy id: per user, so that someone else signing in
       // on this browser is never offered (or able to resume) another person's uploads.

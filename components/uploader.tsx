@@ -60,7 +60,7 @@ export function Uploader() {
       height: HEIGHT,
       theme: "auto",
       proudlyDisplayPoweredByUppy: false,
-      note: `Up to ${formatBytes(settings.maxFileBytes)} per file. Documents, images, audio, video and archives.`,
+      note: `Up to ${formatBytes(settings.maxFileBytes)} per file. Documents, images, text, audio, video and archives.`,
     });
     const dashboard = uppy.getPlugin(DASHBOARD_ID);
     // Uppy's cancel buttons act at once; while bytes are on their way, ask first (seen before Uppy's own handler).
@@ -97,12 +97,12 @@ export function Uploader() {
             ? `Cancel uploading ${cancelling.name}?`
             : `Cancel ${cancelling?.count === 1 ? "the upload" : `${cancelling?.count} uploads`}?`
         }
-        confirmLabel={cancelling?.kind === "file" ? "Cancel upload" : "Cancel uploads"}
+        confirmLabel={cancelling?.kind === "all" && cancelling.count > 1 ? "Cancel uploads" : "Cancel upload"}
         cancelLabel="Keep uploading"
         onConfirm={confirmCancel}
         onCancel={() => setCancelling(null)}
       >
-        What has been sent so far is discarded; to upload {cancelling?.kind === "file" ? "it" : "them"} later you start again.
+        What has been sent so far is discarded; to upload {cancelling?.kind === "all" && cancelling.count > 1 ? "them" : "it"} later you start again.
       </ConfirmDialog>
     </div>
   );

@@ -87,5 +87,16 @@ test("on a 390 px phone, no signed-in page scrolls sideways (a file's page and t
     // kept their visually hidden caption and "Actions" header inside their scroll box.)
     expect({ path, overflow: await sidewaysOverflow(page) }).toEqual({ path, overflow: 0 });
   }
+  // The lists fit: a row's actions are within the screen's width, not behind a sideways swipe of the table.
+  const rightEdge = async (name: string | RegExp) => {
+    const box = await page.getByRole("button", { name }).first().boundingBox();
+    return box ? Math.ceil(box.x + box.width) : Infinity;
+  };
+  await page.goto("/files");
+  expect(await rightEdge("Delete pocket-notes.txt")).toBeLessThanOrEqual(PHONE.width);
+  await page.getByTestId("file-row").first().scrollIntoViewIfNeeded();
+  await screenshot(page, "files-phone");
+  await page.goto(fileUrl);
+  expect(await rightEdge(/^Revoke link created/)).toBeLessThanOrEqual(PHONE.width);
   await context.close();
 });

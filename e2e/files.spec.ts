@@ -95,7 +95,11 @@ test("My files pages through 205 files, searches, filters and sorts, with the qu
 
   // A bad value in a hand-edited URL is a message, not an error page.
   await page.goto("/files?sort=owner");
-  await expect(page.getByRole("alert").filter({ hasText: "Check the filters" })).toContainText("Check the filters: sort");
+  await expect(page.getByRole("alert").filter({ hasText: "Check the filters" })).toContainText("Check the filters: the sort is not one of the choices below.");
+  await page.goto("/files?cursor=garbage");
+  await expect(page.getByRole("alert").filter({ hasText: "out of date" })).toContainText("start again from the first page");
+  await page.getByRole("link", { name: "Start again" }).click();
+  await expect(page).toHaveURL(/\/files$/);
 
   // On a phone the list scrolls inside its own box; the page never scrolls sideways.
   await page.setViewportSize({ width: 390, height: 844 });

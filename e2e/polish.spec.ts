@@ -173,6 +173,8 @@ test("dark mode follows the system; the uploader follows too, and its helper tex
     }
     await uploadThroughDashboard(page, [{ name: "night-notes.txt", mimeType: "text/plain", buffer: textOfSize(4096, "night") }]);
     expect(await textContrast(page, ".uppy-Dashboard-Item-status")).toBeGreaterThanOrEqual(4.5);
+    // As rendered (innerText applies text-transform): "4.00 KiB", not Uppy's "4.00 KIB".
+    expect(await page.locator(".uppy-Dashboard-Item-statusSize").first().innerText()).toBe("4.00 KiB");
     if (colorScheme === "dark") await screenshot(page, "files-dark");
     await close();
   }

@@ -70,6 +70,9 @@ test("a refused file type, or an empty file, names the file and says why until i
   await expect(problems.filter({ hasText: "empty.txt" })).toContainText("That file is empty: there is nothing in it to upload.");
   await page.clock.fastForward(60_000);
   await expect(problems).toHaveCount(2);
+  // A reload keeps them too (this tab's sessionStorage).
+  await page.reload();
+  await expect(problems).toHaveCount(2);
   await expect(page.getByTestId("files-empty")).toBeVisible();
   await page.getByRole("button", { name: "Dismiss: tool.exe" }).click();
   await expect(problems).toHaveCount(1);
@@ -131,7 +134,7 @@ test("cancelling an upload under way asks first; Keep uploading keeps it, Cancel
   await expect(page.locator(".uppy-Dashboard-Item")).toHaveCount(1);
 
   await cancel.click();
-  await dialog.getByRole("button", { name: "Cancel uploads" }).click();
+  await dialog.getByRole("button", { name: "Cancel upload", exact: true }).click();
   await expect(page.locator(".uppy-Dashboard-Item")).toHaveCount(0);
   for (const release of held.splice(0)) await release();
   // Valet cancelled the reservation (and the multipart upload in storage); nothing failed on the way, not even quietly.

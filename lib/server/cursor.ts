@@ -35,4 +35,5 @@ export function cursorTime(value: string): Date {
   return time;
 }
 
-export const invalidCursor = () => new AppError("invalid_input", "cursor is not one this API handed out.");
+export const INVALID_CURSOR_MESSAGE = "cursor is not one this API handed out.";
+export const invalidCursor = () => new AppError("invalid_input", INVALID_CURSOR_MESSAGE);

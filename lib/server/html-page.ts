@@ -20,7 +20,7 @@ export interface HtmlPage {
 // The same look as the app's pages (components/logo.tsx, the share page's card, the palette of
 // app/globals.css, dark mode included), written out because these pages load no stylesheet.
 const STYLE = `
-  :root{color-scheme:light dark;--bg:#f8fafc;--card:#fff;--line:#e2e8f0;--text:#0f172a;--muted:#475569;--accent:#4f46e5;--accent-text:#4338ca;
+  :root{color-scheme:light dark;--bg:#f8fafc;--card:#fff;--line:#e2e8f0;--text:#0f172a;--muted:#475569;--accent:#4f46e5;--button:#4f46e5;--accent-text:#4338ca;
     --alert-bg:#fef2f2;--alert-line:#fecaca;--alert-text:#991b1b;--input-line:#cbd5e1}
   @media (prefers-color-scheme:dark){:root{--bg:#020617;--card:#0f172a;--line:#334155;--text:#f1f5f9;--muted:#cbd5e1;--accent:#6366f1;--accent-text:#a5b4fc;
     --alert-bg:rgb(69 10 10/.45);--alert-line:#7f1d1d;--alert-text:#fecaca;--input-line:#475569}}
@@ -36,7 +36,7 @@ const STYLE = `
   label{display:block;font-size:.875rem;font-weight:500;margin-bottom:.25rem}
   input{display:block;width:100%;padding:.5rem .75rem;border:1px solid var(--input-line);border-radius:.375rem;margin-bottom:.75rem;font:inherit;background:var(--card);color:var(--text)}
   input:focus{outline:2px solid var(--accent);outline-offset:0;border-color:transparent}
-  button{background:var(--accent);color:#fff;border:0;border-radius:.375rem;padding:.5rem .75rem;font:inherit;font-size:.875rem;font-weight:500;cursor:pointer}
+  button{background:var(--button);color:#fff;border:0;border-radius:.375rem;padding:.5rem .75rem;font:inherit;font-size:.875rem;font-weight:500;cursor:pointer}
   button:hover{filter:brightness(1.1)} button:focus-visible,a:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
   .links{margin:1rem 0 0;font-size:.875rem} a{color:var(--accent-text)}
 `;

@@ -158,7 +158,9 @@ describe("npm run dev", () => {
 
   it("runs the reconciler without errors", async () => {
     await waitUntil("a reconciler run in the log", async () => /reconciler: recovered \d+/.test(output), 30_000, 250);
-    const runs = output.match(/reconciler: recovered .*/g) ?? [];
+    // The server logs JSON lines: the run's summary is the message, up to its closing quote.
+    const runs = output.match(/reconciler: recovered [^"\n]*/g) ?? [];
+    expect(runs.length).toBeGreaterThan(0);
     expect(runs.every((line) => line.endsWith("errors 0"))).toBe(true);
     expect(output).not.toContain("reconciler failed");
   });

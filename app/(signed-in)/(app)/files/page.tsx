@@ -54,7 +54,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
             aria-label="Search your files"
           >
             <FilterField label="Search by name" className="sm:col-span-2 lg:col-span-1">
-              <input name="q" type="search" defaultValue={value("q")} placeholder="Part of a file name" className={filterInputClass} />
+              <input name="q" type="search" maxLength={200} defaultValue={value("q")} placeholder="Part of a file name" className={filterInputClass} />
             </FilterField>
             <FilterField label="Type">
               <select name="type" defaultValue={value("type")} className={filterInputClass}>
@@ -82,7 +82,14 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
             <FilterActions submitLabel="Apply" clearHref="/files" />
           </form>
         )}
-        {problem ? <Alert>{problem}</Alert> : null}
+        {problem ? (
+          <Alert>
+            {problem}{" "}
+            <Link href="/files" className="font-medium underline">
+              Start again
+            </Link>
+          </Alert>
+        ) : null}
         {hasNoFiles ? (
           <div
             className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-10 text-center dark:border-slate-600 dark:bg-slate-900"
