@@ -20,7 +20,7 @@ import { containsText, uploadPage, uploadPageStatement, type UploadPageQuery } f
 
 export type { FileDto };
 
-export function toFileDto(u: Upload): FileDto {
+export function toFileDto(u: Pick<Upload, "id" | "name" | "size" | "contentType" | "createdAt" | "completedAt">): FileDto {
   return {
     id: u.id,
     name: u.name,
@@ -62,15 +62,7 @@ export async function listFiles(args: { user: Actor; query: ListFilesQuery }): P
   assertScope(args.user, "files:read");
   const { rows, nextCursor } = await uploadPage(ownerFilesPage(args.user.id, args.query));
   return {
-    files: rows.map((u) => ({
-      id: u.id,
-      name: u.name,
-      size: Number(u.size),
-      type: u.contentType,
-      createdAt: u.createdAt.toISOString(),
-      completedAt: u.completedAt?.toISOString() ?? null,
-      liveShareLinks: u.liveShareLinks,
-    })),
+    files: rows.map((u) => ({ ...toFileDto(u), liveShareLinks: u.liveShareLinks })),
     nextCursor,
   };
 }
