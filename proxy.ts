@@ -19,19 +19,27 @@ const SIGNED_IN_AREAS = /^\/(admin|files|settings|setup)(\/|$)/;
 const SESSION_COOKIES = ["authjs.session-token", "__Secure-authjs.session-token"];
 const SHARE_PAGE = /^\/s\/([^/]+)$/;
 
+/** The origins the CSP names: fixed by the environment, so worked out once, not per request. */
+let origins: { storage: string; identityProvider: string | undefined } | undefined;
+function cspOrigins() {
+  origins ??= {
+    storage:
+      process.env.STORAGE === "azure"
+        ? azureBlobOrigin(process.env)
+        : storageOrigin({
+            endpoint: process.env.S3_ENDPOINT || undefined,
+            region: process.env.S3_REGION || "us-east-1",
+            bucket: process.env.S3_BUCKET ?? "",
+            forcePathStyle: process.env.S3_FORCE_PATH_STYLE ? ["true", "1"].includes(process.env.S3_FORCE_PATH_STYLE) : Boolean(process.env.S3_ENDPOINT),
+          }),
+    identityProvider: identityProviderOrigin(process.env.OIDC_ISSUER),
+  };
+  return origins;
+}
+
 export async function proxy(request: NextRequest) {
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
-  const storage =
-    process.env.STORAGE === "azure"
-      ? azureBlobOrigin(process.env)
-      : storageOrigin({
-          endpoint: process.env.S3_ENDPOINT || undefined,
-          region: process.env.S3_REGION || "us-east-1",
-          bucket: process.env.S3_BUCKET ?? "",
-          forcePathStyle: process.env.S3_FORCE_PATH_STYLE ? ["true", "1"].includes(process.env.S3_FORCE_PATH_STYLE) : Boolean(process.env.S3_ENDPOINT),
-        });
-  const identityProvider = identityProviderOrigin(process.env.OIDC_ISSUER);
-  const csp = contentSecurityPolicy({ nonce, storage, isDev: process.env.NODE_ENV === "development", identityProvider });
+  const csp = contentSecurityPolicy({ nonce, ...cspOrigins(), isDev: process.env.NODE_ENV === "development" });
   const { pathname, search } = request.nextUrl;
 
   // `npm run dev` answers on one address, APP_URL: the session cookie, the same-origin check and

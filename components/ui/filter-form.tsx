@@ -30,3 +30,24 @@ export function FilterActions({ submitLabel, clearHref }: { submitLabel: string;
     </div>
   );
 }
+
+/** The sort column and order of a keyset listing (lib/validation/listing.ts: date, name, size; desc, asc). */
+export function SortFields({ sort, order, dateLabel = "Date" }: { sort: string; order: string; dateLabel?: string }) {
+  return (
+    <>
+      <FilterField label="Sort by">
+        <select name="sort" defaultValue={sort || "date"} className={filterInputClass}>
+          <option value="date">{dateLabel}</option>
+          <option value="name">Name</option>
+          <option value="size">Size</option>
+        </select>
+      </FilterField>
+      <FilterField label="Order">
+        <select name="order" defaultValue={order || "desc"} className={filterInputClass}>
+          <option value="desc">Descending</option>
+          <option value="asc">Ascending</option>
+        </select>
+      </FilterField>
+    </>
+  );
+}

@@ -19,7 +19,7 @@ import type { CreateShareInput } from "@/lib/validation/shares";
 
 import { assertAdmin, assertScope, foundOr404, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
-import { db } from "./db";
+import { db, NOW_UTC } from "./db";
 import { env } from "./env";
 import { getOwnedFileOrThrow, presignVerifiedDownload } from "./files";
 import { isLiveShareLink } from "./live-links";
@@ -28,9 +28,6 @@ import { hashPassword, verifyPassword } from "./passwords";
 import { enforceRateLimit } from "./rate-limit";
 import { shareErrorPage } from "./share-error-page";
 import { generateShareToken, hashShareToken, isWellFormedShareToken } from "./share-token";
-
-// Timestamps are stored as UTC without a zone (Prisma's convention); compare against UTC.
-const NOW_UTC = Prisma.sql`(now() AT TIME ZONE 'UTC')`;
 
 export function toShareDto(link: ShareLink, now = new Date()): ShareDto {
   return {

@@ -108,5 +108,10 @@ export async function uploadPage(page: UploadPageQuery): Promise<{ rows: UploadP
 
 /** `name ILIKE '%text%'` for text as typed: its % and _ match themselves. */
 export function containsText(column: Prisma.Sql, text: string): Prisma.Sql {
-  return Prisma.sql`${column} ILIKE ${`%${text.replace(/[\\%_]/g, "\\$&")}%`}`;
+  return Prisma.sql`${column} ILIKE ${containsPattern(text)}`;
+}
+
+/** The LIKE pattern for "contains text": its %, _ and \ match themselves. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, "\\$&")}%`;
 }

@@ -19,6 +19,7 @@ import { hashPassword } from "./passwords";
 import { effectiveQuota, usageOf } from "./quota";
 import { enforceRateLimit } from "./rate-limit";
 import { noteRequestUser } from "./request-context";
+import { containsPattern } from "./upload-pages";
 import { abortPendingUpload } from "./uploads";
 
 // Accounts: sign-up, the acting user of each request, and what administrators do with accounts.
@@ -179,7 +180,7 @@ export async function listUsers(actor: Actor, query: { q?: string; limit: number
   assertAdmin(actor);
   const decoded = query.cursor ? decodeCursor(query.cursor) : null;
   const cursor = decoded ? { value: cursorTime(decoded.value).toISOString(), id: decoded.id } : null;
-  const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const pattern = query.q ? containsPattern(query.q) : null;
   const rows = await db().$queryRaw<UserUsageRow[]>`
     SELECT u.id, u.email, u.name, u.role, u."createdAt", u."disabledAt", u."lastActiveAt", u."quotaBytes", u."quotaFiles",
       u."passwordHash" IS NOT NULL AS "hasPassword",

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 
 import { AdminUploadActions } from "@/components/admin-upload-actions";
 import { Alert } from "@/components/ui/alert";
-import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
+import { FilterActions, FilterField, filterInputClass, SortFields } from "@/components/ui/filter-form";
 import { LocalTime } from "@/components/ui/local-time";
 import { NextPageLink } from "@/components/ui/next-page-link";
 import { StatusBadge } from "@/components/ui/status-badge";
@@ -91,19 +91,7 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
             <input name="maxMiB" type="number" min={0} step="any" defaultValue={value("maxMiB")} className={filterInputClass} />
           </FilterField>
         </div>
-        <FilterField label="Sort by">
-          <select name="sort" defaultValue={value("sort") || "date"} className={filterInputClass}>
-            <option value="date">Date</option>
-            <option value="size">Size</option>
-            <option value="name">Name</option>
-          </select>
-        </FilterField>
-        <FilterField label="Order">
-          <select name="order" defaultValue={value("order") || "desc"} className={filterInputClass}>
-            <option value="desc">Descending</option>
-            <option value="asc">Ascending</option>
-          </select>
-        </FilterField>
+        <SortFields sort={value("sort")} order={value("order")} />
         <FilterActions submitLabel="Search" clearHref="/admin" />
       </form>
 

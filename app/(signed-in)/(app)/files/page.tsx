@@ -4,7 +4,7 @@ import Link from "next/link";
 import { FileTable } from "@/components/file-table";
 import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
-import { FilterActions, FilterField, filterInputClass } from "@/components/ui/filter-form";
+import { FilterActions, FilterField, filterInputClass, SortFields } from "@/components/ui/filter-form";
 import { NextPageLink } from "@/components/ui/next-page-link";
 import { Uploader } from "@/components/uploader";
 import { FILE_KIND_LABELS, FILE_KINDS } from "@/lib/media-types";
@@ -66,19 +66,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
                 ))}
               </select>
             </FilterField>
-            <FilterField label="Sort by">
-              <select name="sort" defaultValue={value("sort") || "date"} className={filterInputClass}>
-                <option value="date">Date uploaded</option>
-                <option value="name">Name</option>
-                <option value="size">Size</option>
-              </select>
-            </FilterField>
-            <FilterField label="Order">
-              <select name="order" defaultValue={value("order") || "desc"} className={filterInputClass}>
-                <option value="desc">Descending</option>
-                <option value="asc">Ascending</option>
-              </select>
-            </FilterField>
+            <SortFields sort={value("sort")} order={value("order")} dateLabel="Date uploaded" />
             <FilterActions submitLabel="Apply" clearHref="/files" />
           </form>
         )}
