@@ -103,6 +103,23 @@ describe.skipIf(!azure)("Azure Blob Storage: SAS scoped like a valet key (refusa
     expect(await storageSays(url, { method: "PUT", headers, body: body(data) })).toEqual({ status: 409, code: "BlobAlreadyExists" });
     expect((await complete(client, upload.id)).status).toBe(200);
   });
+
+  it("snapshots and an infinite lease taken through the upload SAS do not keep the owner from deleting the file", async () => {
+    const data = Buffer.from("kept forever?\n");
+    const { client, upload, url, headers } = await signedSingle(data);
+    expect((await fetch(url, { method: "PUT", headers, body: body(data) })).status).toBe(201);
+    expect((await complete(client, upload.id)).status).toBe(200);
+    // What the SAS's write permission also allows (the outside review found both).
+    expect((await storageSays(`${url}&comp=snapshot`, { method: "PUT" })).status).toBe(201);
+    const lease = await storageSays(`${url}&comp=lease`, { method: "PUT", headers: { "x-ms-lease-action": "acquire", "x-ms-lease-duration": "-1" } });
+    expect(lease.status).toBe(201);
+    const deleted = await client.request(`/api/files/${upload.id}`, { method: "DELETE" });
+    expect(deleted.status).toBe(204);
+    expect(await blobs.headObject(upload.key)).toBeNull();
+    const left: string[] = [];
+    for await (const item of blobs.container.listBlobsFlat({ prefix: upload.key, includeSnapshots: true })) left.push(item.name);
+    expect(left).toEqual([]);
+  });
 });
 
 describe.skipIf(!azure)("Azure Blob Storage: what a SAS does not bind, and how completion covers it", () => {

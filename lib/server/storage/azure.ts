@@ -150,11 +150,22 @@ export function createAzureStorage(config: AzureStorageConfig, observer?: Storag
     return new Uint8Array(Buffer.concat(chunks));
   }
 
+  /**
+   * An upload SAS (create+write) also lets its holder snapshot the blob and lease it; neither may
+   * keep an owner, an admin, a cancel or the reconciler from deleting it: the snapshots go with the
+   * blob, and a lease (412/409 on delete) is broken with the account key and the delete tried again.
+   */
   async function deleteObject(key: string): Promise<void> {
+    const client = blob(key);
+    const remove = () => send(() => client.delete({ deleteSnapshots: "include" }));
     try {
-      await send(() => blob(key).delete());
+      await remove();
     } catch (error) {
-      if (statusOf(error) !== 404) throw error;
+      const status = statusOf(error);
+      if (status === 404) return;
+      if (status !== 412 && status !== 409) throw error;
+      await send(() => client.getBlobLeaseClient().breakLease(0));
+      await remove();
     }
   }
 
