@@ -5,8 +5,8 @@ const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // Kept out of the server bundle: native (argon2) or Node-only packages loaded at run time. (pino
-  // is on Next's own list.) prom-client loaded once keeps one set of metric classes per process.
-  serverExternalPackages: ["@node-rs/argon2", "pg", "@prisma/adapter-pg", "prom-client"],
+  // is on Next's own list.) graphile-worker loads its SQL migrations from its own folder. prom-client loaded once keeps one set of metric classes per process.
+  serverExternalPackages: ["@node-rs/argon2", "pg", "@prisma/adapter-pg", "prom-client", "graphile-worker", "sharp"],
   experimental: {
     // forbidden() renders app/forbidden.tsx with a real 403 for non-admins on admin pages.
     authInterrupts: true,

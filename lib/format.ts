@@ -35,3 +35,9 @@ export function formatLocalDate(iso: string | Date): string {
   localFormatter ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
   return localFormatter.format(typeof iso === "string" ? new Date(iso) : iso);
 }
+
+/** "48 million", "12,000": pixel and item counts in words people read at a glance. */
+export function formatCount(n: number): string {
+  if (n >= 1_000_000) return `${Number((n / 1_000_000).toFixed(1))} million`;
+  return n.toLocaleString("en-GB");
+}

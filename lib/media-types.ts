@@ -82,3 +82,6 @@ export function fileKind(type: string): FileKind {
   const kinds = Object.entries(FILE_KIND_RULES) as Array<[Exclude<FileKind, "other">, FileKindRule]>;
   return kinds.find(([, rule]) => matches(rule, type))?.[0] ?? "other";
 }
+
+/** Images the thumbnail job decodes (GIF: its first frame). SVG never: it is a program, not pixels. */
+export const THUMBNAIL_SOURCE_TYPES: ReadonlySet<string> = new Set(["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]);

@@ -1,9 +1,11 @@
-// Applies prisma/migrations/*/migration.sql in order, each once, each in its own transaction.
+// Applies prisma/migrations/*/migration.sql in order, each once, each in its own transaction,
+// then graphile-worker's own migrations (the job queue's schema, graphile_worker).
 // The SQL is written by `npm run db:diff` (prisma migrate diff); applying it with plain `pg`
 // works the same on PostgreSQL and on the embedded PGlite used by `npm run dev`.
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Logger, runMigrations } from "graphile-worker";
 import pg from "pg";
 
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "prisma", "migrations");
@@ -12,6 +14,7 @@ const MIGRATION_LOCK_ID = 7_411_202_611;
 
 export async function migrate(databaseUrl: string, log: (line: string) => void = console.log): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  let applied: string[];
   await client.connect();
   try {
     // Two app instances starting at once must not both apply the same migration.
@@ -22,7 +25,7 @@ export async function migrate(databaseUrl: string, log: (line: string) => void =
       .filter((d) => d.isDirectory())
       .map((d) => d.name)
       .sort();
-    const applied: string[] = [];
+    applied = [];
     for (const name of names.filter((n) => !done.has(n))) {
       const sql = await readFile(path.join(MIGRATIONS_DIR, name, "migration.sql"), "utf8");
       await client.query("BEGIN");
@@ -37,12 +40,18 @@ export async function migrate(databaseUrl: string, log: (line: string) => void =
       log(`applied migration ${name}`);
       applied.push(name);
     }
-    return applied;
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]).catch(() => undefined);
     await client.end();
   }
+  // Its own lock, its own bookkeeping (graphile_worker.migrations); silent unless it fails.
+  await runMigrations({ connectionString: databaseUrl, logger: QUIET });
+  return applied;
 }
+
+const QUIET = new Logger(() => (level, message) => {
+  if (level === "error") console.error(message);
+});
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const url = process.env.DATABASE_URL;

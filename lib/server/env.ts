@@ -114,6 +114,18 @@ const envSchema = z
     // sign answer 503 at once while the last look (or any storage call since) found it down.
     STORAGE_PROBE_INTERVAL_SECONDS: seconds(3600).default(5),
     CORS_ALLOWED_ORIGINS: list.optional(),
+    // Background jobs (thumbnails, checksums, webhooks) each instance runs at once; 0: this instance
+    // runs none (a separate `npm run worker` fleet does). Any number of processes share the queue.
+    WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
+    // A worker process silent this long is taken for dead, and the jobs it held are retried.
+    WORKER_STALE_AFTER_SECONDS: z.coerce.number().int().min(3).max(3600).default(60),
+    // Images with more pixels than this get no thumbnail (the decoder would need ~4 bytes each).
+    THUMBNAIL_MAX_PIXELS: z.coerce.number().int().min(1).max(1_000_000_000).default(50_000_000),
+    // Webhooks: attempts before a delivery is dead (e^n seconds apart, ≈ 6 h in all for 10), the
+    // time an endpoint has to answer, and whether endpoints may resolve to private addresses.
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(10),
+    WEBHOOK_TIMEOUT_SECONDS: seconds(60).default(10),
+    WEBHOOK_ALLOW_PRIVATE: bool.default(false),
     // The least severe log line written (JSON on stdout; see log.ts).
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // Bearer token for GET /api/metrics; unset, the endpoint answers 404 (metrics are off).

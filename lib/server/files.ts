@@ -15,6 +15,7 @@ import { normalizeEtag } from "./integrity";
 import { metrics } from "./metrics";
 import { storage } from "./storage";
 import { containsText, uploadPage, uploadPageStatement, type UploadPageQuery } from "./upload-pages";
+import { enqueueEvent, webhookFile } from "./webhooks";
 
 // A file is an upload that storage confirmed: status READY.
 
@@ -161,6 +162,7 @@ export async function adminDeleteFile(args: { actor: Actor; fileId: string; meta
 /** Object first: if storage is down, the file stays listed and intact. Its links die with it. */
 export async function removeFile(file: Upload, actorUserId: string, meta: RequestMeta): Promise<void> {
   await storage().deleteObject(file.key, file.versionId);
+  if (file.thumbnailKey) await storage().deleteObject(file.thumbnailKey);
   await db().$transaction(async (tx) => {
     const now = new Date();
     const moved = await tx.upload.updateMany({ where: { id: file.id, status: { in: ["READY", "QUARANTINED"] } }, data: { status: "DELETED", deletedAt: now } });
@@ -168,6 +170,7 @@ export async function removeFile(file: Upload, actorUserId: string, meta: Reques
     // Its links stop working with it, and say so (410) rather than vanish (404).
     const revoked = await tx.shareLink.updateMany({ where: { uploadId: file.id, revokedAt: null }, data: { revokedAt: now } });
     await recordAudit(tx, { action: "file.deleted", actorUserId, uploadId: file.id, key: file.key, detail: { linksRevoked: revoked.count } }, meta);
+    await enqueueEvent(tx, "file.deleted", { file: webhookFile(file), deletedBy: actorUserId, linksRevoked: revoked.count });
   });
 }
 

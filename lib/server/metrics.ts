@@ -139,6 +139,19 @@ function createMetrics() {
         this.set(storageProbe().status() === "ok" ? 1 : 0);
       },
     }),
+    jobs: new Counter({
+      name: "valet_jobs_total",
+      help: "Background job attempts finished in this process, by task and result (ok, retry, dead).",
+      labelNames: ["task", "result"] as const,
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: "valet_job_duration_seconds",
+      help: "Time a background job attempt ran, by task.",
+      labelNames: ["task"] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
     httpRequests: new Counter({
       name: "valet_http_requests_total",
       help: "API requests answered, by route pattern, method and status.",

@@ -28,6 +28,7 @@ import { hashPassword, verifyPassword } from "./passwords";
 import { enforceRateLimit } from "./rate-limit";
 import { shareErrorPage } from "./share-error-page";
 import { generateShareToken, hashShareToken, isWellFormedShareToken } from "./share-token";
+import { enqueueEvent, webhookFile } from "./webhooks";
 
 export function toShareDto(link: ShareLink, now = new Date()): ShareDto {
   return {
@@ -177,9 +178,13 @@ async function downloadShared(args: ShareDownloadArgs): Promise<string> {
 
   // The count is the gate: only an UPDATE that still finds the link valid may hand out a URL,
   // so two racing downloads of a one-download link cannot both succeed.
-  const counted = await db().$executeRaw`
-    UPDATE "ShareLink" SET "downloadCount" = "downloadCount" + 1
-    WHERE id = ${link.id}::uuid AND ${isLiveShareLink("ShareLink")}`;
+  const counted = await db().$transaction(async (tx) => {
+    const n = await tx.$executeRaw`
+      UPDATE "ShareLink" SET "downloadCount" = "downloadCount" + 1
+      WHERE id = ${link.id}::uuid AND ${isLiveShareLink("ShareLink")}`;
+    if (n === 1) await enqueueEvent(tx, "share.downloaded", { file: webhookFile(file), share: { id: link.id }, download: link.downloadCount + 1 });
+    return n;
+  });
   if (counted !== 1) {
     const again = await resolveShareLink(args.token);
     throw goneError(again && again.status !== "active" ? again.status : "used_up");

@@ -2,6 +2,7 @@ import "server-only";
 
 import { pruneAuditEvents } from "./audit";
 import { ConfigError, env } from "./env";
+import { startJobWorker } from "./jobs/runner";
 import { logger } from "./log";
 import { pruneRateLimits } from "./rate-limit";
 import { reconcile } from "./reconciler";
@@ -88,6 +89,14 @@ export async function startServer(): Promise<void> {
       { err: error },
       `Could not set the bucket lifecycle rule (${(error as Error).message}); the reconciler aborts stale multipart uploads instead`,
     );
+  }
+  if (config.WORKER_CONCURRENCY > 0) {
+    // Jobs (thumbnails, checksums, webhooks) run in every instance unless WORKER_CONCURRENCY=0.
+    try {
+      await startJobWorker({ concurrency: config.WORKER_CONCURRENCY, handleSignals: false });
+    } catch (error) {
+      logger().error({ err: error }, `jobs: could not start the workers (${(error as Error).message}); uploads work, jobs wait for a worker`);
+    }
   }
   if (config.RECONCILE_INTERVAL_SECONDS > 0) {
     const runReconciler = async () => {

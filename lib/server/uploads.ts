@@ -7,6 +7,7 @@ import { contentMismatch } from "@/lib/content-check";
 import type { SignedRequestDto, UploadDto } from "@/lib/dto";
 import { AppError } from "@/lib/errors";
 import { formatBytes } from "@/lib/format";
+import { THUMBNAIL_SOURCE_TYPES } from "@/lib/media-types";
 import { sanitizeFileName } from "@/lib/sanitize-name";
 import { authorizeSignRequest, type AuthorizedOperation, type SignableUpload } from "@/lib/sign-request";
 import { planUpload } from "@/lib/upload-policy";
@@ -18,12 +19,14 @@ import { detectContent, SNIFF_BYTES } from "./content-sniff";
 import { db, isUniqueViolation, queryRows } from "./db";
 import { env } from "./env";
 import { toFileDto, type FileDto } from "./files";
+import { addReadyJobs } from "./jobs/queue";
 import { logger } from "./log";
 import { countUploadKeys, metrics, resultOf } from "./metrics";
 import { assertRoomFor } from "./quota";
 import { enforceRateLimit, rateLimitCount, type RateLimitColumns } from "./rate-limit";
 import { assertStorageAvailable, storage, unfinishedUploadId, type ContentExpectation, type PresignedRequest, type StoredObject } from "./storage";
 import { ACTOR_COLUMN, actorFrom, actorMaySql, actorSql, type ActorColumn, type Caller } from "./users";
+import { enqueueEvent, webhookFile } from "./webhooks";
 
 /**
  * How long a reservation accepts sign requests. Each URL lives UPLOAD_URL_TTL_SECONDS at most;
@@ -411,8 +414,17 @@ async function settleAs(
       : { data: { status: "READY" as const, ...verified }, action: "upload.completed" as const, detail: { size: stored?.size, etag: verified.etag } };
   const isMoved = await db().$transaction(async (tx) => {
     const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "PENDING" }, data: { ...outcome.data, completedAt: new Date() } });
-    if (moved.count === 1) await recordAudit(tx, { action: outcome.action, actorUserId, uploadId: upload.id, key: upload.key, detail: outcome.detail }, meta);
-    return moved.count === 1;
+    if (moved.count !== 1) return false;
+    await recordAudit(tx, { action: outcome.action, actorUserId, uploadId: upload.id, key: upload.key, detail: outcome.detail }, meta);
+    // What happens after, queued with the change: a READY file's checksum (whose job then tells
+    // the webhooks it is ready) and thumbnail; a refusal goes to the webhooks at once.
+    if (outcome.data.status === "READY") await addReadyJobs(tx, upload.id, THUMBNAIL_SOURCE_TYPES.has(upload.contentType));
+    else
+      await enqueueEvent(tx, outcome.data.status === "REJECTED" ? "upload.rejected" : "upload.quarantined", {
+        file: webhookFile(upload),
+        reason: outcome.data.rejectReason,
+      });
+    return true;
   });
   // Counted once, by whichever settlement moved the row.
   if (isMoved) metrics().uploads.inc({ outcome: outcome.data.status });

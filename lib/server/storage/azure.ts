@@ -150,6 +150,16 @@ export function createAzureStorage(config: AzureStorageConfig, observer?: Storag
     return new Uint8Array(Buffer.concat(chunks));
   }
 
+  async function readObject(key: string, verified: { etag?: string | null }): Promise<AsyncIterable<Uint8Array>> {
+    const response = await send(() => blob(key).download(0, undefined, { conditions: verified.etag ? { ifMatch: `"${verified.etag}"` } : undefined }));
+    if (!response.readableStreamBody) throw new Error(`Storage sent no body for ${key}.`);
+    return response.readableStreamBody as AsyncIterable<Uint8Array>;
+  }
+
+  async function putObject(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    await send(() => blob(key).upload(body, body.byteLength, { blobHTTPHeaders: { blobContentType: contentType } }));
+  }
+
   /**
    * An upload SAS (create+write) also lets its holder snapshot the blob and lease it; neither may
    * keep an owner, an admin, a cancel or the reconciler from deleting it: the snapshots go with the
@@ -341,6 +351,8 @@ export function createAzureStorage(config: AzureStorageConfig, observer?: Storag
     presignDownload,
     headObject,
     readHead,
+    readObject,
+    putObject,
     deleteObject,
     finishUpload,
     contentFailure,

@@ -80,6 +80,13 @@ export interface StorageBackend {
   readHead(key: string, length: number, versionId?: string | null): Promise<Uint8Array>;
   deleteObject(key: string, versionId?: string | null): Promise<void>;
   /**
+   * The whole object as a stream, for the workers (checksums, thumbnails): exactly the verified
+   * bytes (that version, or refused with 412 when the object's ETag is no longer `etag`).
+   */
+  readObject(key: string, verified: { versionId?: string | null; etag?: string | null }): Promise<AsyncIterable<Uint8Array>>;
+  /** Writes an object the server made itself (a thumbnail), with the main key. */
+  putObject(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /**
    * Storage's part of completion, before verification: nothing on S3 (the browser completed the
    * multipart upload); on Azure the server commits the blocks the reservation allows.
    * Answers a reason when what landed cannot become this upload's object.
@@ -109,6 +116,8 @@ export interface StorageBackend {
 
 /** Where Valet's objects live; every valet key is scoped below it. */
 export const OBJECT_PREFIX = "users/";
+/** Where the thumbnails the workers make live: written by the server, read through download URLs. */
+export const THUMBNAIL_PREFIX = "thumbnails/";
 
 /**
  * Response headers every download URL forces, whatever is stored with the object: a stored

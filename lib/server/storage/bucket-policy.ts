@@ -16,8 +16,15 @@ export interface BucketPolicy {
   Statement: Statement[];
 }
 
-export function valetStatements(args: { bucket: string; prefix: string; uploadPrincipal: string; downloadPrincipal: string }): Statement[] {
+export function valetStatements(args: {
+  bucket: string;
+  prefix: string;
+  thumbnailPrefix: string;
+  uploadPrincipal: string;
+  downloadPrincipal: string;
+}): Statement[] {
   const objects = `arn:aws:s3:::${args.bucket}/${args.prefix}*`;
+  const thumbnails = `arn:aws:s3:::${args.bucket}/${args.thumbnailPrefix}*`;
   return [
     {
       // PutObject covers the single PUT, creating a multipart upload, each part and completing it.
@@ -38,11 +45,12 @@ export function valetStatements(args: { bucket: string; prefix: string; uploadPr
       Resource: [objects],
     },
     {
+      // The thumbnails the workers write (with the main key) are shown through download URLs too.
       Sid: "ValetDownloadReadOnly",
       Effect: "Allow",
       Principal: { AWS: [args.downloadPrincipal] },
       Action: ["s3:GetObject", "s3:GetObjectVersion"],
-      Resource: [objects],
+      Resource: [objects, thumbnails],
     },
   ];
 }

@@ -8,7 +8,7 @@ import { createS3Storage, keyPair } from "./s3";
 
 // The storage Valet runs on, chosen once by STORAGE (s3 or azure): services only see StorageBackend.
 
-export { OBJECT_PREFIX, statusOf } from "./backend";
+export { OBJECT_PREFIX, statusOf, THUMBNAIL_PREFIX } from "./backend";
 export type { ContentExpectation, PresignedRequest, StorageBackend, StoredObject } from "./backend";
 
 let cached: StorageBackend | undefined;

@@ -145,11 +145,12 @@ describe("bucket policy", () => {
   const statements = valetStatements({
     bucket: "valet",
     prefix: "users/",
+    thumbnailPrefix: "thumbnails/",
     uploadPrincipal: "arn:aws:iam:::user/up",
     downloadPrincipal: "arn:aws:iam:::user/down",
   });
 
-  it("lets the upload key only write under the prefix, never read, and the download key only read", () => {
+  it("lets the upload key only write under the prefix, never read, and the download key only read (files and thumbnails)", () => {
     expect(statements).toEqual([
       expect.objectContaining({
         Effect: "Allow",
@@ -166,7 +167,7 @@ describe("bucket policy", () => {
         Effect: "Allow",
         Principal: { AWS: ["arn:aws:iam:::user/down"] },
         Action: ["s3:GetObject", "s3:GetObjectVersion"],
-        Resource: ["arn:aws:s3:::valet/users/*"],
+        Resource: ["arn:aws:s3:::valet/users/*", "arn:aws:s3:::valet/thumbnails/*"],
       }),
     ]);
   });

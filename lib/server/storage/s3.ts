@@ -15,6 +15,7 @@ import {
   PutBucketCorsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
+  PutObjectCommand,
   S3Client,
   type HeadObjectCommandOutput,
   type LifecycleRule,
@@ -32,6 +33,7 @@ import {
   DOWNLOAD_CONTENT_ENCODING,
   OBJECT_PREFIX,
   statusOf,
+  THUMBNAIL_PREFIX,
   type ContentExpectation,
   type DownloadArgs,
   type PendingMultipart,
@@ -163,6 +165,20 @@ export function createS3Storage(config: StorageConfig, observer?: StorageObserve
   async function readHead(key: string, length: number, versionId?: string | null): Promise<Uint8Array> {
     const object = await send(() => client.send(new GetObjectCommand({ Bucket, Key: key, VersionId: versionId ?? undefined, Range: `bytes=0-${length - 1}` })));
     return object.Body ? object.Body.transformToByteArray() : new Uint8Array();
+  }
+
+  async function readObject(key: string, verified: { versionId?: string | null; etag?: string | null }): Promise<AsyncIterable<Uint8Array>> {
+    const object = await send(() =>
+      client.send(
+        new GetObjectCommand({ Bucket, Key: key, VersionId: verified.versionId ?? undefined, IfMatch: verified.etag ? `"${verified.etag}"` : undefined }),
+      ),
+    );
+    if (!object.Body) throw new Error(`Storage sent no body for ${key}.`);
+    return object.Body as AsyncIterable<Uint8Array>;
+  }
+
+  async function putObject(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    await send(() => client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType })));
   }
 
   /** Deletes the object (or, on a versioned bucket, that one version of it). */
@@ -315,6 +331,7 @@ export function createS3Storage(config: StorageConfig, observer?: StorageObserve
     const statements = valetStatements({
       bucket: Bucket,
       prefix: OBJECT_PREFIX,
+      thumbnailPrefix: THUMBNAIL_PREFIX,
       uploadPrincipal: args.principals.upload,
       downloadPrincipal: args.principals.download,
     });
@@ -329,6 +346,8 @@ export function createS3Storage(config: StorageConfig, observer?: StorageObserve
     presignDownload,
     headObject,
     readHead,
+    readObject,
+    putObject,
     deleteObject,
     multipartUploadExists,
     abortMultipartUpload,

@@ -1,0 +1,52 @@
+import "server-only";
+
+import { Prisma } from "@/generated/prisma/client";
+
+import type { Tx } from "../db";
+import { env } from "../env";
+
+// Valet's background jobs: a durable queue in PostgreSQL (graphile-worker's schema,
+// graphile_worker). A job is a row added by `graphile_worker.add_job` in the same transaction as
+// the change that calls for it, so a crash can neither lose one (the change committed) nor invent
+// one (it rolled back). Workers (runner.ts) take each job once (SKIP LOCKED), retry a failing one
+// with exponential backoff (e^attempt seconds, at most e^10 ≈ 6 h apart), and leave one that used
+// every attempt in place with its last error: the dead jobs the admin console lists.
+
+export const JOB_SCHEMA = "graphile_worker";
+
+/** The tasks, with how often each may be tried before it is dead. */
+export const TASKS = {
+  // Reads the whole object from storage: a few attempts ride out a storage blip.
+  checksum: { maxAttempts: 8 },
+  thumbnail: { maxAttempts: 5 },
+  webhook: { maxAttempts: () => env().WEBHOOK_MAX_ATTEMPTS },
+} as const;
+
+export type TaskName = keyof typeof TASKS;
+
+export const TASK_NAMES = Object.keys(TASKS) as TaskName[];
+
+function maxAttemptsOf(task: TaskName): number {
+  const limit = TASKS[task].maxAttempts;
+  return typeof limit === "function" ? limit() : limit;
+}
+
+/**
+ * The statement that adds one job. `key` makes it unique while queued: adding a job whose key is
+ * already waiting replaces that one instead of adding a second (a running one is left alone and a
+ * new one queued, as graphile-worker does).
+ */
+export function addJobSql(task: TaskName, payload: Record<string, unknown>, key: string): Prisma.Sql {
+  return Prisma.sql`SELECT (graphile_worker.add_job(${task}::text, ${JSON.stringify(payload)}::json, max_attempts := ${maxAttemptsOf(task)}::int, job_key := ${key}::text)).id`;
+}
+
+/** Adds a job in the transaction of the change that calls for it. */
+export async function addJob(tx: Tx, task: TaskName, payload: Record<string, unknown>, key: string): Promise<void> {
+  await tx.$queryRaw(addJobSql(task, payload, key));
+}
+
+/** The jobs a READY upload gets: its checksum, and a thumbnail if it is a picture we decode. */
+export async function addReadyJobs(tx: Tx, uploadId: string, thumbnailable: boolean): Promise<void> {
+  await addJob(tx, "checksum", { uploadId }, `checksum:${uploadId}`);
+  if (thumbnailable) await addJob(tx, "thumbnail", { uploadId }, `thumbnail:${uploadId}`);
+}

@@ -1,0 +1,111 @@
+import "server-only";
+
+import { createHash } from "node:crypto";
+import type { JobHelpers } from "graphile-worker";
+import sharp from "sharp";
+
+import type { Upload } from "@/generated/prisma/client";
+import { formatCount } from "@/lib/format";
+import { THUMBNAIL_SOURCE_TYPES } from "@/lib/media-types";
+
+import { db } from "../db";
+import { env } from "../env";
+import { storage, THUMBNAIL_PREFIX } from "../storage";
+import { deliverWebhook } from "../webhook-delivery";
+import { enqueueEvent, webhookFile } from "../webhooks";
+import type { TaskName } from "./queue";
+
+// What each job does. A job is taken once by one worker; when it throws, it is tried again later
+// (queue.ts), so each is safe to run twice: it reads the row, does its work, and writes the result
+// only while the row still wants it.
+
+/** The longest side of a thumbnail, in pixels (shown at up to 160 CSS px on a 2x screen). */
+export const THUMBNAIL_SIZE = 320;
+
+type Handler = (payload: unknown, helpers: JobHelpers) => Promise<void>;
+
+function uploadIdOf(payload: unknown): string {
+  const id = (payload as { uploadId?: unknown } | null)?.uploadId;
+  if (typeof id !== "string") throw new Error("The job names no upload.");
+  return id;
+}
+
+/** The READY upload a job is for, or null when it is gone (deleted since, or never READY): nothing to do. */
+async function readyUpload(payload: unknown): Promise<Upload | null> {
+  return db().upload.findFirst({ where: { id: uploadIdOf(payload), status: "READY" } });
+}
+
+/** The verified bytes of an upload, streamed from storage (never through a request of the app's). */
+async function readVerified(upload: Upload): Promise<AsyncIterable<Uint8Array>> {
+  return storage().readObject(upload.key, { versionId: upload.versionId, etag: upload.versionId ? null : upload.etag });
+}
+
+/**
+ * The whole object's SHA-256, read in one pass. Then the file counts as ready for integrations:
+ * the upload.ready event (with the digest) is queued with the row change.
+ */
+async function checksum(payload: unknown): Promise<void> {
+  const upload = await readyUpload(payload);
+  if (!upload || upload.sha256) return;
+  const hash = createHash("sha256");
+  let read = 0;
+  for await (const chunk of await readVerified(upload)) {
+    hash.update(chunk);
+    read += chunk.byteLength;
+  }
+  if (read !== Number(upload.size)) throw new Error(`Storage sent ${read} bytes of ${upload.size}.`);
+  const sha256 = hash.digest("hex");
+  await db().$transaction(async (tx) => {
+    const moved = await tx.upload.updateMany({ where: { id: upload.id, status: "READY", sha256: null }, data: { sha256 } });
+    if (moved.count === 1) await enqueueEvent(tx, "upload.ready", { file: webhookFile({ ...upload, sha256 }) });
+  });
+}
+
+/** Where an upload's thumbnail lives: beside no user's files, so no upload URL can ever reach it. */
+export const thumbnailKey = (uploadId: string) => `${THUMBNAIL_PREFIX}${uploadId}.webp`;
+
+/**
+ * A WebP at most THUMBNAIL_SIZE on its longest side, from the first frame, turned upright (EXIF),
+ * metadata dropped. Refuses images over THUMBNAIL_MAX_PIXELS before decoding them; an image the
+ * decoder cannot read gets a note instead of a thumbnail (trying again would not help).
+ */
+async function thumbnail(payload: unknown): Promise<void> {
+  const upload = await readyUpload(payload);
+  if (!upload || upload.thumbnailKey || upload.thumbnailNote) return;
+  if (!THUMBNAIL_SOURCE_TYPES.has(upload.contentType)) return;
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of await readVerified(upload)) chunks.push(chunk);
+  const bytes = Buffer.concat(chunks);
+  const maxPixels = env().THUMBNAIL_MAX_PIXELS;
+  let note: string | null = null;
+  let webp: Buffer | null = null;
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    const pixels = (meta.width ?? 0) * (meta.pageHeight ?? meta.height ?? 0);
+    if (pixels > maxPixels) {
+      note = `No thumbnail: the image has ${formatCount(pixels)} pixels, more than the ${formatCount(maxPixels)} Valet decodes.`;
+    } else {
+      webp = await sharp(bytes, { limitInputPixels: maxPixels, pages: 1 })
+        .rotate()
+        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: "inside", withoutEnlargement: true })
+        .webp({ quality: 75 })
+        .toBuffer();
+    }
+  } catch (error) {
+    note = `No thumbnail: the image could not be decoded (${(error as Error).message}).`;
+  }
+  const key = thumbnailKey(upload.id);
+  if (webp) await storage().putObject(key, webp, "image/webp");
+  const moved = await db().upload.updateMany({
+    where: { id: upload.id, status: "READY", thumbnailKey: null, thumbnailNote: null },
+    data: webp ? { thumbnailKey: key } : { thumbnailNote: note },
+  });
+  // Deleted while the thumbnail was being made: it goes too.
+  if (moved.count === 0 && webp && !(await db().upload.findFirst({ where: { id: upload.id, status: "READY" } }))) await storage().deleteObject(key);
+}
+
+export const taskHandlers: Record<TaskName, Handler> = {
+  checksum,
+  thumbnail,
+  webhook: (payload, helpers) => deliverWebhook(payload, helpers),
+};
