@@ -64,6 +64,17 @@ async function startApp(env: NodeJS.ProcessEnv, port: number): Promise<ChildProc
   return app;
 }
 
+async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const worker = spawn(BIN("tsx"), ["--conditions=react-server", "scripts/worker.ts"], {
+    cwd: ROOT,
+    env: { ...env, WORKER_CONCURRENCY: "1" },
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+  });
+  cleanups.push(() => stopChild(worker));
+  return worker;
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const work = await mkdtemp(path.join(os.tmpdir(), "valet-test-"));
@@ -116,12 +127,19 @@ async function main(): Promise<number> {
       OIDC_ALLOWED_DOMAINS: "example.test",
       // /api/metrics is off unless this is set; observability.test.ts scrapes it.
       METRICS_TOKEN: randomBytes(24).toString("hex"),
+      // The tests' webhook receivers listen on 127.0.0.1; a failing one is dead after 3 attempts
+      // (e + e² ≈ 10 s of backoff), and a killed worker's jobs are retried after 6 s.
+      WEBHOOK_ALLOW_PRIVATE: "true",
+      WEBHOOK_MAX_ATTEMPTS: "3",
+      WORKER_STALE_AFTER_SECONDS: "6",
     };
     if (!(await stage("build", () => run(BIN("next"), ["build"], { cwd: ROOT, env: appEnv })))) return summary(started);
     await startApp(appEnv, port);
     // A second instance on the same database: rate limits must hold across instances.
     const secondPort = await freePort();
     await startApp(appEnv, secondPort);
+    // And a worker process of its own (`npm run worker`): jobs go to whichever worker takes them first.
+    await startWorker(appEnv);
     // The same build on Azure Blob Storage (Azurite), with a database of its own: its reconciler
     // must not see the S3 instances' rows.
     const azurePort = await freePort();
@@ -162,7 +180,7 @@ async function main(): Promise<number> {
 async function serve(file: string, env: NodeJS.ProcessEnv): Promise<number> {
   const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
   const names = Object.keys(env).filter((name) =>
-    /^(VALET_TEST_|DATABASE_URL$|S3_|AZURE_|AUTH_|APP_URL$|CHROMIUM_PATH$|RATE_LIMIT_|SHARE_|METRICS_TOKEN$|OIDC_)/.test(name),
+    /^(VALET_TEST_|DATABASE_URL$|S3_|AZURE_|AUTH_|APP_URL$|CHROMIUM_PATH$|RATE_LIMIT_|SHARE_|METRICS_TOKEN$|OIDC_|WEBHOOK_|WORKER_|THUMBNAIL_)/.test(name),
   );
   await writeFile(file, names.map((name) => `export ${name}=${quote(env[name] ?? "")}\n`).join(""));
   console.log(`\nServices are up; their environment is in ${file}. Ctrl-C stops them.`);
