@@ -50,7 +50,8 @@ export async function migrate(databaseUrl: string, log: (line: string) => void =
 }
 
 const QUIET = new Logger(() => (level, message) => {
-  if (level === "error") console.error(message);
+  const severity: string = level; // graphile's LogLevel is a const enum of these strings
+  if (severity === "error") console.error(message);
 });
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -21,6 +21,7 @@ async function main() {
     `orphaned objects: ${report.orphans.length}${report.orphansDeleted ? `, deleted ${report.orphansDeleted}` : report.orphans.length ? " (run with --fix to delete)" : ""}`,
   );
   for (const key of report.orphans.slice(0, 50)) console.log(`  ${key}`);
+  console.log(`checksum/thumbnail jobs queued again ${verb}: ${report.jobsRequeued}`);
   if (report.errors > 0) console.log(`errors: ${report.errors} (each logged above and skipped)`);
   process.exit(report.errors > 0 ? 1 : 0);
 }

@@ -50,6 +50,7 @@ const RECONCILER_KINDS = [
   "dead_objects_deleted",
   "orphans_found",
   "orphans_deleted",
+  "jobs_requeued",
   "errors",
 ] as const;
 export type ReconcilerKind = (typeof RECONCILER_KINDS)[number];

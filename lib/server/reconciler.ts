@@ -2,13 +2,15 @@ import "server-only";
 
 import pg from "pg";
 
-import type { Upload } from "@/generated/prisma/client";
+import { Prisma, type Upload } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
+import { THUMBNAIL_SOURCE_TYPES } from "@/lib/media-types";
 
 import { assertAdmin, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
-import { db } from "./db";
+import { db, NOW_UTC } from "./db";
 import { env } from "./env";
+import { addJob } from "./jobs/queue";
 import { logger } from "./log";
 import { metrics, type ReconcilerKind } from "./metrics";
 import { OBJECT_PREFIX, statusOf, storage, unfinishedUploadId } from "./storage";
@@ -22,7 +24,10 @@ import { finishAndSettle, settleUpload } from "./uploads";
 //    (they cost money while they sit; Azure would drop the blocks only after a week);
 //  - an object whose row is dead (ABORTED, REJECTED, DELETED, EXPIRED) → deleted: the row
 //    proves nobody may have it (a URL the browser still held can put one back after a cancel);
-//  - an object with no row at all → reported as an orphan, deleted only with `fix`.
+//  - an object with no row at all → reported as an orphan, deleted only with `fix`;
+//  - a READY file that never got its checksum or thumbnail, and has no job for it (queued before
+//    the jobs existed, or its row changed outside Valet) → its job queued again. A dead job is
+//    not: it waits for an admin (console: Jobs).
 // Idempotent, and safe with many instances: only the holder of a PostgreSQL advisory lock runs.
 // One object that fails is logged, counted in `errors` and skipped; it never ends the run.
 
@@ -44,6 +49,8 @@ export interface ReconcileReport {
   deadObjectsDeleted: number;
   orphans: string[];
   orphansDeleted: number;
+  /** READY files whose missing checksum or thumbnail job was queued again (counted, not queued, in a dry run). */
+  jobsRequeued: number;
   /** Objects or rows that answered an error; each was logged and skipped. */
   errors: number;
 }
@@ -60,6 +67,7 @@ export async function reconcile(options: { dryRun?: boolean; fix?: boolean } = {
     deadObjectsDeleted: 0,
     orphans: [],
     orphansDeleted: 0,
+    jobsRequeued: 0,
     errors: 0,
   };
   const lock = await takeLock();
@@ -71,6 +79,7 @@ export async function reconcile(options: { dryRun?: boolean; fix?: boolean } = {
     await settlePending(report, dryRun);
     await abortStaleMultipart(report, dryRun);
     await sweepObjects(report, dryRun, options.fix ?? false);
+    await requeueMissingJobs(report, dryRun);
     if (!dryRun) {
       const { orphans, ...counts } = report;
       await recordAudit(db(), { action: "reconciler.run", actorUserId: null, detail: { ...counts, orphans: orphans.length } }, SYSTEM);
@@ -85,6 +94,32 @@ export async function reconcile(options: { dryRun?: boolean; fix?: boolean } = {
   }
 }
 
+/** Files settled this recently may still have their jobs on the way (queued with the change, so this is belt and braces). */
+const JOB_GRACE_SECONDS = 5 * 60;
+const REQUEUE_BATCH = 500;
+
+/**
+ * Queues the checksum and thumbnail jobs READY files lack: no result on the row and no job for it
+ * in the queue (waiting, running or dead). A batch per run; the next run takes the rest.
+ */
+async function requeueMissingJobs(report: ReconcileReport, dryRun: boolean): Promise<void> {
+  const missing = (task: "checksum" | "thumbnail", wants: Prisma.Sql) => Prisma.sql`
+    (SELECT u.id, ${task}::text AS task FROM "Upload" u
+    WHERE u.status = 'READY' AND u."completedAt" < ${NOW_UTC} - make_interval(secs => ${JOB_GRACE_SECONDS}) AND ${wants}
+      AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs j WHERE j.key = ${`${task}:`}::text || u.id::text)
+    LIMIT ${REQUEUE_BATCH})
+`;
+  const rows = await db().$queryRaw<Array<{ id: string; task: "checksum" | "thumbnail" }>>(Prisma.sql`
+    ${missing("checksum", Prisma.sql`u.sha256 IS NULL`)}
+    UNION ALL
+    ${missing("thumbnail", Prisma.sql`u."thumbnailKey" IS NULL AND u."thumbnailNote" IS NULL AND u."contentType" = ANY(${[...THUMBNAIL_SOURCE_TYPES]}::text[])`)}`);
+  report.jobsRequeued = rows.length;
+  if (dryRun || rows.length === 0) return;
+  await db().$transaction(async (tx) => {
+    for (const row of rows) await addJob(tx, row.task, { uploadId: row.id }, `${row.task}:${row.id}`);
+  });
+}
+
 /** A finished run's counts, into this instance's metrics. */
 function countRun(report: ReconcileReport): void {
   const counts: Record<ReconcilerKind, number> = {
@@ -95,6 +130,7 @@ function countRun(report: ReconcileReport): void {
     dead_objects_deleted: report.deadObjectsDeleted,
     orphans_found: report.orphans.length,
     orphans_deleted: report.orphansDeleted,
+    jobs_requeued: report.jobsRequeued,
     errors: report.errors,
   };
   for (const [kind, n] of Object.entries(counts)) metrics().reconcilerItems.inc({ kind }, n);

@@ -28,9 +28,10 @@ function graphileLogger(): GraphileLogger {
   return new GraphileLogger((scope) => (level, message, meta) => {
     const log = logger().child({ component: "jobs", ...(scope.workerId ? { workerId: scope.workerId } : {}) });
     const fields = meta && typeof meta === "object" ? { detail: meta } : {};
-    if (level === "error") log.error(fields, message);
-    else if (level === "warning") log.warn(fields, message);
-    else if (level === "info") log.info(fields, message);
+    const severity: string = level; // graphile's LogLevel is a const enum of these strings
+    if (severity === "error") log.error(fields, message);
+    else if (severity === "warning") log.warn(fields, message);
+    else if (severity === "info") log.info(fields, message);
     else log.debug(fields, message);
   });
 }
@@ -47,6 +48,8 @@ export async function startJobWorker(options: { concurrency: number; handleSigna
   const id = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: options.concurrency + 3 });
   pool.on("error", (error) => logger().warn({ err: error }, `jobs: idle database connection lost (${error.message})`));
+  // A connection that breaks mid-query is graphile-worker's to retry; without a listener it would end the process.
+  pool.on("connect", (client) => client.on("error", (error) => logger().warn({ err: error }, `jobs: database connection lost (${error.message})`)));
   const workerIds = new Set<string>();
   const started = new Map<string, number>();
   const events: WorkerEvents = new EventEmitter();
@@ -63,7 +66,7 @@ export async function startJobWorker(options: { concurrency: number; handleSigna
     const result = error === null ? "ok" : isDead ? "dead" : "retry";
     metrics().jobs.inc({ task: job.task_identifier, result });
     metrics().jobDuration.observe({ task: job.task_identifier }, (Date.now() - startedAt) / 1000);
-    const message = error === null ? null : (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+    const message = error === null ? null : (error instanceof Error ? error.message : JSON.stringify(error)).slice(0, 2000);
     if (error !== null) {
       const text = `job ${job.task_identifier} #${job.id} failed (attempt ${job.attempts} of ${job.max_attempts}${isDead ? ", dead" : ""}): ${message}`;
       if (isDead) logger().error({ jobId: job.id, task: job.task_identifier }, text);
@@ -111,6 +114,8 @@ export async function startJobWorker(options: { concurrency: number; handleSigna
     pgPool: pool,
     concurrency: options.concurrency,
     taskList,
+    // No scheduled (cron) jobs: the reconciler has its own timer.
+    crontab: "",
     events,
     logger: graphileLogger(),
     noHandleSignals: !options.handleSignals,
