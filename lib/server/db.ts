@@ -18,13 +18,16 @@ import { logger } from "./log";
 // `next dev` re-evaluates modules on every edit.
 const globalForDb = globalThis as unknown as { valetDb?: PrismaClient; valetPool?: pg.Pool };
 
-function pool(): pg.Pool {
+/** This process's connections (the job runner shares them where the database has one session: dev's PGlite). */
+export function pool(): pg.Pool {
   if (!globalForDb.valetPool) {
     // With a pool of one (dev), requests queue for the connection; the timeout bounds that wait.
     const created = new pg.Pool({ connectionString: env().DATABASE_URL, max: env().DATABASE_POOL_SIZE, connectionTimeoutMillis: 5_000 });
     // An idle connection the server dropped (a restart, a cut network) is replaced on next use;
     // without a listener the pool's error event would end the process.
     created.on("error", (error) => logger().warn({ err: error }, `database: idle connection lost (${error.message})`));
+    // And one that breaks while in use: its query fails (503), the process goes on.
+    created.on("connect", (client) => client.on("error", (error) => logger().warn({ err: error }, `database: connection lost (${error.message})`)));
     globalForDb.valetPool = created;
   }
   return globalForDb.valetPool;

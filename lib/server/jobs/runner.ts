@@ -3,9 +3,10 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
-import { Logger as GraphileLogger, run, runMigrations, type Job, type Runner, type TaskList, type WorkerEvents } from "graphile-worker";
+import { Logger as GraphileLogger, run, runMigrations, runOnce, type Job, type Runner, type TaskList, type WorkerEvents } from "graphile-worker";
 import pg from "pg";
 
+import { pool as appPool } from "../db";
 import { env } from "../env";
 import { logger } from "../log";
 import { metrics } from "../metrics";
@@ -23,33 +24,55 @@ export interface JobWorker {
   stop(): Promise<void>;
 }
 
-/** What graphile-worker says goes to our log, at its level, tagged. */
+/**
+ * What graphile-worker says goes to our log: its errors and warnings as such; the rest (a line per
+ * job) at debug, since each failed attempt gets a line of ours (recordRun) anyway.
+ */
 function graphileLogger(): GraphileLogger {
-  return new GraphileLogger((scope) => (level, message, meta) => {
+  return new GraphileLogger((scope) => (level, message) => {
     const log = logger().child({ component: "jobs", ...(scope.workerId ? { workerId: scope.workerId } : {}) });
-    const fields = meta && typeof meta === "object" ? { detail: meta } : {};
     const severity: string = level; // graphile's LogLevel is a const enum of these strings
-    if (severity === "error") log.error(fields, message);
-    else if (severity === "warning") log.warn(fields, message);
-    else if (severity === "info") log.info(fields, message);
-    else log.debug(fields, message);
+    if (severity === "error") log.error(message);
+    else if (severity === "warning") log.warn(message);
+    else log.debug(message);
   });
 }
 
-/** Creates graphile-worker's schema (or brings it up to date); `npm run db:migrate` and every worker run it. */
-export async function migrateJobSchema(connectionString: string): Promise<void> {
-  await runMigrations({ connectionString, logger: graphileLogger() });
-}
-
 const UTC_NOW = "(now() AT TIME ZONE 'UTC')";
+const SINGLE_SESSION_POLL_MS = 2000;
+
+/** Runs whatever jobs are due, one at a time, every couple of seconds: for a database with one session. */
+function pollOnSharedConnection(runDue: () => Promise<void>): Pick<Runner, "stop"> {
+  let current: Promise<void> = Promise.resolve();
+  let isBusy = false;
+  const timer = setInterval(() => {
+    if (isBusy) return;
+    isBusy = true;
+    current = runDue()
+      .catch((error: unknown) => logger().warn({ err: error }, `jobs: ${(error as Error).message}`))
+      .finally(() => (isBusy = false));
+  }, SINGLE_SESSION_POLL_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await current;
+    },
+  };
+}
 
 export async function startJobWorker(options: { concurrency: number; handleSignals: boolean }): Promise<JobWorker> {
   const config = env();
   const id = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: options.concurrency + 3 });
-  pool.on("error", (error) => logger().warn({ err: error }, `jobs: idle database connection lost (${error.message})`));
-  // A connection that breaks mid-query is graphile-worker's to retry; without a listener it would end the process.
-  pool.on("connect", (client) => client.on("error", (error) => logger().warn({ err: error }, `jobs: database connection lost (${error.message})`)));
+  // A database with a single session (dev's embedded PGlite, DATABASE_POOL_SIZE=1) takes no second
+  // connection: the jobs share the app's one, and are found by polling (LISTEN would hold it).
+  const isSingleSession = config.DATABASE_POOL_SIZE === 1;
+  const pool = isSingleSession ? appPool() : new pg.Pool({ connectionString: config.DATABASE_URL, max: options.concurrency + 3 });
+  if (!isSingleSession) {
+    pool.on("error", (error) => logger().warn({ err: error }, `jobs: idle database connection lost (${error.message})`));
+    // A connection that breaks mid-query is graphile-worker's to retry; without a listener it would end the process.
+    pool.on("connect", (client) => client.on("error", (error) => logger().warn({ err: error }, `jobs: database connection lost (${error.message})`)));
+  }
   const workerIds = new Set<string>();
   const started = new Map<string, number>();
   const events: WorkerEvents = new EventEmitter();
@@ -108,20 +131,21 @@ export async function startJobWorker(options: { concurrency: number; handleSigna
     }
   };
   // The registration first: a job this process takes is findable by its worker ids should it die.
-  await migrateJobSchema(config.DATABASE_URL);
+  await runMigrations({ pgPool: pool, logger: graphileLogger() });
   const taskList: TaskList = Object.fromEntries(TASK_NAMES.map((name: TaskName) => [name, taskHandlers[name]]));
-  const runner: Runner = await run({
+  const runnerOptions = {
     pgPool: pool,
-    concurrency: options.concurrency,
     taskList,
     // No scheduled (cron) jobs: the reconciler has its own timer.
     crontab: "",
     events,
     logger: graphileLogger(),
     noHandleSignals: !options.handleSignals,
-    // Retries and jobs unlocked from a dead worker are found by polling; new jobs arrive by NOTIFY at once.
-    pollInterval: 1000,
-  });
+  };
+  const runner: Pick<Runner, "stop"> = isSingleSession
+    ? pollOnSharedConnection(() => runOnce(runnerOptions))
+    : // Retries and jobs unlocked from a dead worker are found by polling; new jobs arrive by NOTIFY at once.
+      await run({ ...runnerOptions, concurrency: options.concurrency, pollInterval: 1000 });
   await heartbeat();
   const timer = setInterval(() => void heartbeat(), Math.max(1000, (staleAfter * 1000) / 6));
   timer.unref();
@@ -135,7 +159,7 @@ export async function startJobWorker(options: { concurrency: number; handleSigna
         clearInterval(timer);
         await runner.stop();
         await pool.query(`DELETE FROM "WorkerProcess" WHERE id = $1`, [id]).catch(() => undefined);
-        await pool.end();
+        if (!isSingleSession) await pool.end();
       })()),
   };
 }
