@@ -22,6 +22,7 @@ import { appEnvironment, createDatabase, startRgw } from "../scripts/lib/service
 import { ApiClient } from "../tests/helpers/api-client";
 import { md5 } from "../tests/helpers/valet-upload";
 import { measure, startCountingProxy } from "./harness";
+import { measureJobs } from "./jobs";
 import { measureSigning } from "./signing";
 import { payload, valetUpload } from "./valet-client";
 
@@ -33,10 +34,14 @@ const BROWSER_SIZE = QUICK ? 32 * MiB : 512 * MiB;
 const LOAD_SECONDS = QUICK ? 3 : 10;
 const BUCKET = "valet-bench";
 const DOWNLOAD_SAMPLES = QUICK ? 100 : 500;
+/** Section 7: photos whose thumbnails and checksums a worker process makes. */
+const JOB_IMAGES = QUICK ? 40 : 200;
 /** What the app's uploader sends at once by default (UPLOAD_PART_CONCURRENCY). */
 const PART_CONCURRENCY = 4;
 /** `--only sign`: section 3 alone, printed and not written (for iterating on the API's speed). */
 const ONLY_SIGN = process.argv.join(" ").includes("--only sign");
+/** `--only jobs`: section 7 alone, printed and not written. */
+const ONLY_JOBS = process.argv.join(" ").includes("--only jobs");
 
 const cleanups: Array<() => Promise<void>> = [];
 const log = (line: string) => console.error(`bench: ${line}`);
@@ -61,6 +66,9 @@ async function startServices(work: string) {
     // The load test is about signing throughput, not about the limits.
     RATE_LIMIT_SIGN_PER_MINUTE: "100000000",
     RATE_LIMIT_RESERVE_PER_MINUTE: "100000",
+    // The app runs no jobs (checksums of the GiB uploads would cost it CPU in the sections that
+    // measure it); section 7 starts a worker process of its own.
+    WORKER_CONCURRENCY: "0",
   };
   if (!process.argv.includes("--no-build")) {
     log("building the app");
@@ -90,7 +98,7 @@ async function startServices(work: string) {
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
-  return { app, appPort, appUrl, appProxy, proxyApp, proxyAppCounter, storageClient };
+  return { app, appPort, appUrl, appProxy, proxyApp, proxyAppCounter, storageClient, env, databaseUrl: db.url };
 }
 
 /** Empties the bucket between scenarios so BlueStore reuses its space. */
@@ -228,6 +236,10 @@ async function main() {
   await client.signUp(email, "bench password 1");
   if (!(await client.signIn(email, "bench password 1"))) throw new Error("sign-in failed");
   if (ONLY_SIGN) return printKeyIssuanceOnly(await keyIssuance(client, services.appPort));
+  if (ONLY_JOBS) {
+    const jobs = await measureJobs({ client, databaseUrl: services.databaseUrl, env: services.env, images: JOB_IMAGES, samples: QUICK ? 10 : 30, log });
+    return printTable({ quick: QUICK, machine: machine(), jobs }, /^(Jobs|Upload of a small image)/);
+  }
 
   log(`1–2. data path: ${mib(SIZE)} MiB through the valet flow and through the baseline`);
   appProxy.reset();
@@ -312,6 +324,9 @@ async function main() {
   const manyProxy = await measure(proxyApp.pid!, () => Promise.all(Array.from({ length: CONCURRENT }, () => proxyUpload(proxyAppCounter.port, SIZE, block))));
   await emptyBucket(storageClient);
 
+  const jobs = await measureJobs({ client, databaseUrl: services.databaseUrl, env: services.env, images: JOB_IMAGES, samples: QUICK ? 10 : 30, log });
+  await emptyBucket(storageClient);
+
   const results = {
     quick: QUICK,
     machine: machine(),
@@ -341,6 +356,7 @@ async function main() {
     proxyRssGrowthMiB: mib(manyProxy.rssPeakBytes - manyProxy.rssBeforeBytes),
     appCpuSecondsConcurrent: manyValet.cpuSeconds,
     proxyCpuSecondsConcurrent: manyProxy.cpuSeconds,
+    jobs,
   };
   if (QUICK) results.appRequestsPerGiB = Number.NaN;
   printTable(results);
@@ -436,6 +452,20 @@ function printTable(r: Record<string, any>, only?: RegExp) {
       f(r.proxyCpuSecondsConcurrent),
       f(r.appCpuSecondsConcurrent / r.proxyCpuSecondsConcurrent, 3),
       "",
+    ],
+    [
+      `Jobs: ${r.jobs.images} photo thumbnails + checksums, ${r.jobs.workers} workers: jobs/s`,
+      f(r.jobs.jobsPerSecond, 1),
+      "",
+      "",
+      `${r.jobs.jobs} jobs in ${f(r.jobs.seconds, 1)} s`,
+    ],
+    [
+      "Upload of a small image while they run vs before: p50 · p95 ms",
+      `${f(r.jobs.uploadMsDuring.p50, 0)} · ${f(r.jobs.uploadMsDuring.p95, 0)}`,
+      `${f(r.jobs.uploadMsBefore.p50, 0)} · ${f(r.jobs.uploadMsBefore.p95, 0)}`,
+      f(r.jobs.uploadMsDuring.p50 / r.jobs.uploadMsBefore.p50),
+      r.jobs.samplesDuring > 0 ? `p50 ≤ 1.25×: ${r.jobs.uploadMsDuring.p50 <= 1.25 * r.jobs.uploadMsBefore.p50 ? "met" : "missed"}` : "backlog ended first",
     ],
   ];
   console.log(
