@@ -9,6 +9,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { MiB } from "@/lib/units";
@@ -154,6 +155,29 @@ describe("npm run dev", () => {
     expect((await fetch(abort.url, { method: "DELETE" })).status).toBe(204);
     const listing = await signer.signRequest({ method: "GET", key: created.key, uploadId });
     expect((await fetch(listing.url)).status).toBe(404);
+  });
+
+  it("makes a thumbnail and a checksum of an uploaded picture (the jobs share the embedded database's one session)", async () => {
+    const { client } = await signedInClient(base);
+    const data = await sharp({ create: { width: 900, height: 600, channels: 3, background: { r: 220, g: 40, b: 40 } } })
+      .png()
+      .toBuffer();
+    const { file } = await uploadWithSigner({ api: signerApi(client), source: bufferSource(data), name: "red.png", type: "image/png" });
+    let got: { sha256: string | null; thumbnail: boolean } | undefined;
+    await waitUntil(
+      "the file's checksum and thumbnail",
+      async () => {
+        got = (await client.json<{ file: { sha256: string | null; thumbnail: boolean } }>("GET", `/api/files/${file.id}`)).body.file;
+        return got.sha256 !== null && got.thumbnail;
+      },
+      60_000,
+      500,
+    );
+    expect(got!.sha256).toBe(sha256(data));
+    const thumbnail = await client.request(`/api/files/${file.id}/thumbnail`);
+    expect(thumbnail.status).toBe(302);
+    const meta = await sharp(Buffer.from(await (await fetch(thumbnail.headers.get("location")!)).arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(["webp", 320, 213]);
   });
 
   it("runs the reconciler without errors", async () => {
