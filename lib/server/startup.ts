@@ -2,6 +2,7 @@ import "server-only";
 
 import { pruneAuditEvents } from "./audit";
 import { ConfigError, env } from "./env";
+import { pruneJobHistory } from "./jobs/queue";
 import { startJobWorker } from "./jobs/runner";
 import { logger } from "./log";
 import { pruneRateLimits } from "./rate-limit";
@@ -67,7 +68,9 @@ export async function startServer(): Promise<void> {
     try {
       const audit = await pruneAuditEvents(config.AUDIT_RETENTION_DAYS);
       const windows = await pruneRateLimits();
-      if (audit > 0 || windows > 0) logger().info(`housekeeping: pruned ${audit} audit rows, ${windows} rate-limit windows`);
+      const jobs = await pruneJobHistory();
+      if (audit > 0 || windows > 0 || jobs > 0)
+        logger().info(`housekeeping: pruned ${audit} audit rows, ${windows} rate-limit windows, ${jobs} job runs and webhook deliveries`);
     } catch (error) {
       logger().error({ err: error }, "housekeeping failed");
     }

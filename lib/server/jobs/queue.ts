@@ -2,7 +2,7 @@ import "server-only";
 
 import { Prisma } from "@/generated/prisma/client";
 
-import type { Tx } from "../db";
+import { db, type Tx } from "../db";
 import { env } from "../env";
 
 // Valet's background jobs: a durable queue in PostgreSQL (graphile-worker's schema,
@@ -49,4 +49,18 @@ export async function addJob(tx: Tx, task: TaskName, payload: Record<string, unk
 export async function addReadyJobs(tx: Tx, uploadId: string, thumbnailable: boolean): Promise<void> {
   await addJob(tx, "checksum", { uploadId }, `checksum:${uploadId}`);
   if (thumbnailable) await addJob(tx, "thumbnail", { uploadId }, `thumbnail:${uploadId}`);
+}
+
+/** How long finished job attempts (JobRun) and webhook deliveries are kept for the console. */
+export const JOB_RUN_RETENTION_DAYS = 7;
+export const WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
+
+/** Prunes old job attempts and settled webhook deliveries (housekeeping, hourly in every instance). */
+export async function pruneJobHistory(): Promise<number> {
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+  const runs = await db().jobRun.deleteMany({ where: { finishedAt: { lt: daysAgo(JOB_RUN_RETENTION_DAYS) } } });
+  const deliveries = await db().webhookDelivery.deleteMany({
+    where: { createdAt: { lt: daysAgo(WEBHOOK_DELIVERY_RETENTION_DAYS) }, status: { not: "PENDING" } },
+  });
+  return runs.count + deliveries.count;
 }

@@ -5,8 +5,9 @@ import type { JobHelpers } from "graphile-worker";
 import sharp from "sharp";
 
 import type { Upload } from "@/generated/prisma/client";
-import { formatCount } from "@/lib/format";
+import { formatBytes, formatCount } from "@/lib/format";
 import { THUMBNAIL_SOURCE_TYPES } from "@/lib/media-types";
+import { MiB } from "@/lib/units";
 
 import { db } from "../db";
 import { env } from "../env";
@@ -18,6 +19,11 @@ import type { TaskName } from "./queue";
 // What each job does. A job is taken once by one worker; when it throws, it is tried again later
 // (queue.ts), so each is safe to run twice: it reads the row, does its work, and writes the result
 // only while the row still wants it.
+
+// One libvips thread per image, so WORKER_CONCURRENCY bounds the cores thumbnails take from the
+// app (libvips' default is one per core, per image); no cache of decoded images between jobs.
+sharp.concurrency(1);
+sharp.cache(false);
 
 /** The longest side of a thumbnail, in pixels (shown at up to 160 CSS px on a 2x screen). */
 export const THUMBNAIL_SIZE = 320;
@@ -73,10 +79,17 @@ async function thumbnail(payload: unknown): Promise<void> {
   const upload = await readyUpload(payload);
   if (!upload || upload.thumbnailKey || upload.thumbnailNote) return;
   if (!THUMBNAIL_SOURCE_TYPES.has(upload.contentType)) return;
+  const maxPixels = env().THUMBNAIL_MAX_PIXELS;
+  // The image is read whole into memory: no file larger than an uncompressed image within the
+  // pixel limit could be one (4 bytes a pixel, and room for metadata).
+  const maxBytes = maxPixels * 4 + 16 * MiB;
+  if (Number(upload.size) > maxBytes) {
+    await noteThumbnail(upload.id, `No thumbnail: the file is ${formatBytes(Number(upload.size))}, more than an image Valet decodes can be.`);
+    return;
+  }
   const chunks: Uint8Array[] = [];
   for await (const chunk of await readVerified(upload)) chunks.push(chunk);
   const bytes = Buffer.concat(chunks);
-  const maxPixels = env().THUMBNAIL_MAX_PIXELS;
   let note: string | null = null;
   let webp: Buffer | null = null;
   try {
@@ -94,14 +107,20 @@ async function thumbnail(payload: unknown): Promise<void> {
   } catch (error) {
     note = `No thumbnail: the image could not be decoded (${(error as Error).message}).`;
   }
+  if (!webp) return noteThumbnail(upload.id, note ?? "No thumbnail.");
   const key = thumbnailKey(upload.id);
-  if (webp) await storage().putObject(key, webp, "image/webp");
+  await storage().putObject(key, webp, "image/webp");
   const moved = await db().upload.updateMany({
     where: { id: upload.id, status: "READY", thumbnailKey: null, thumbnailNote: null },
-    data: webp ? { thumbnailKey: key } : { thumbnailNote: note },
+    data: { thumbnailKey: key },
   });
   // Deleted while the thumbnail was being made: it goes too.
-  if (moved.count === 0 && webp && !(await db().upload.findFirst({ where: { id: upload.id, status: "READY" } }))) await storage().deleteObject(key);
+  if (moved.count === 0 && !(await db().upload.findFirst({ where: { id: upload.id, status: "READY" } }))) await storage().deleteObject(key);
+}
+
+/** Why an image gets no thumbnail; final (a retry would decide the same). */
+async function noteThumbnail(uploadId: string, note: string): Promise<void> {
+  await db().upload.updateMany({ where: { id: uploadId, status: "READY", thumbnailKey: null, thumbnailNote: null }, data: { thumbnailNote: note } });
 }
 
 export const taskHandlers: Record<TaskName, Handler> = {
