@@ -68,7 +68,7 @@ export async function measureJobs(args: {
       const batch = await Promise.all(
         Array.from({ length: Math.min(8, images - i) }, (_, j) => uploadFile(client, photo, { name: `photo-${i + j}.jpg`, type: "image/jpeg" })),
       );
-      ids.push(...batch.map((b) => b.file.id as string));
+      ids.push(...batch.map((b) => b.file.id));
     }
     const before = await uploadMillis(client, small, samples, "before");
     // The small images' own jobs join the backlog; they are counted too.
