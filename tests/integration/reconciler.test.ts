@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { CreateMultipartUploadCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
+import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 
 import { reconcile } from "@/lib/server/reconciler";
 import { MiB } from "@/lib/units";
 
+import { waitUntil } from "../../scripts/lib/process";
 import { signedInClient } from "../helpers/api-client";
-import { complete, createMultipart, md5, reserve, sign } from "../helpers/valet-upload";
+import { complete, createMultipart, md5, reserve, sign, uploadFile } from "../helpers/valet-upload";
 import { APP_URL, auditActions, bucket, sql, uploadKey, uploadRow } from "./context";
 
 /** Makes a row look as if it was reserved long ago (and, optionally, has run out). */
@@ -155,4 +157,39 @@ describe("dead rows clean their objects (reconciler)", () => {
     // Cleaned up so that later runs in this suite see no error of ours.
     await bucket.deleteObject(broken.upload.key);
   });
+
+  it("queues again the checksum and thumbnail jobs a READY picture lacks, but leaves a dead job to the admins", async () => {
+    const { client } = await signedInClient(APP_URL);
+    const picture = await sharp({ create: { width: 120, height: 80, channels: 3, background: { r: 10, g: 120, b: 60 } } })
+      .png()
+      .toBuffer();
+    const [lacking, dead] = await Promise.all(["lacking.png", "dead.png"].map((name) => uploadFile(client, picture, { name, type: "image/png" })));
+    const ids = [lacking!.file.id, dead!.file.id];
+    const results = async (id: string) =>
+      (await sql.query<{ sha256: string | null; thumbnailKey: string | null }>(`SELECT sha256, "thumbnailKey" FROM "Upload" WHERE id = $1`, [id])).rows[0]!;
+    const done = async (id: string) => {
+      const row = await results(id);
+      return row.sha256 !== null && row.thumbnailKey !== null;
+    };
+    await waitUntil("both pictures' jobs", async () => (await done(ids[0]!)) && (await done(ids[1]!)), 30_000);
+    // As if the jobs had never run (a file from before they existed), settled 10 minutes ago…
+    await sql.query(
+      `UPDATE "Upload" SET sha256 = NULL, "thumbnailKey" = NULL, "completedAt" = (now() AT TIME ZONE 'UTC') - interval '10 minutes' WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    // …and the second one's checksum job dead (every attempt used), waiting for an admin.
+    await sql.query(
+      `SELECT graphile_worker.permanently_fail_jobs(ARRAY[(graphile_worker.add_job('checksum', json_build_object('uploadId', $1::text),
+         run_at := now() + interval '1 hour', max_attempts := 1, job_key := 'checksum:' || $1)).id], 'storage said no')`,
+      [ids[1]],
+    );
+    const report = await reconcile();
+    expect(report.jobsRequeued).toBeGreaterThanOrEqual(3);
+    await waitUntil("the first picture's jobs, queued again", () => done(ids[0]!), 30_000);
+    await waitUntil("the second picture's thumbnail", async () => (await results(ids[1]!)).thumbnailKey !== null, 30_000);
+    expect((await results(ids[1]!)).sha256).toBeNull();
+    const { rows } = await sql.query(`SELECT attempts, max_attempts, last_error FROM graphile_worker.jobs WHERE key = $1`, [`checksum:${ids[1]}`]);
+    expect(rows).toEqual([{ attempts: 1, max_attempts: 1, last_error: "storage said no" }]);
+    await sql.query(`SELECT graphile_worker.remove_job($1)`, [`checksum:${ids[1]}`]);
+  }, 90_000);
 });
