@@ -140,9 +140,13 @@ describe("webhooks", () => {
     expect((await client.json("DELETE", `/api/files/${file.id}`)).status).toBe(204);
     await eventually(() => (forFile(receiver, "file.deleted", file.id).length > 0 ? true : undefined));
 
-    // Exactly one of each: one row per event and endpoint, delivered once, every one signed.
+    // Exactly one of each: one row per event and endpoint, delivered once, every one signed. (The
+    // row is marked after the receiver has answered: wait for that.)
     for (const event of ["upload.ready", "share.downloaded", "file.deleted"]) {
-      const rows = await deliveryRows(endpoint.id, event, file.id);
+      const rows = await eventually(async () => {
+        const found = await deliveryRows(endpoint.id, event, file.id);
+        return found[0]?.status === "PENDING" ? undefined : found;
+      });
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ status: "DELIVERED", attempts: 1, lastStatus: 200, lastError: null });
       const got = receiver.received.filter((r) => r.headers["webhook-id"] === rows[0]!.id);
@@ -295,9 +299,16 @@ describe("webhooks with WEBHOOK_ALLOW_PRIVATE=false (the real guard, in this pro
       JSON.stringify({ type: "upload.quarantined", timestamp: new Date().toISOString(), data: { file: { id } } }),
     ]);
     const job = (attempts: number) => ({ job: { attempts, max_attempts: 3 } }) as Parameters<typeof deliverWebhook>[1];
-    await expect(deliverWebhook({ deliveryId: id }, job(1))).rejects.toThrow(/127\.0\.0\.1, a loopback address/);
+    // As registered (http://127.0.0.1:…): plain http is refused first.
+    await expect(deliverWebhook({ deliveryId: id }, job(1))).rejects.toThrow(/must use https:\/\//);
     let row = (await sql.query(`SELECT status, attempts, "lastStatus", "lastError" FROM "WebhookDelivery" WHERE id = $1`, [id])).rows[0];
     expect(row).toMatchObject({ status: "PENDING", attempts: 1, lastStatus: null, lastError: expect.stringMatching(/WEBHOOK_ALLOW_PRIVATE=true/) });
+    // An https URL whose name resolves to loopback (as a rebinding name would, after registration).
+    const port = new URL(receiver.url).port;
+    expect((await admin.json("PATCH", `/api/admin/webhooks/${endpoint.id}`, { url: `https://localhost:${port}/hook` })).status).toBe(200);
+    await expect(deliverWebhook({ deliveryId: id }, job(2))).rejects.toThrow(/localhost resolves to (127\.0\.0\.1|::1), a loopback address/);
+    row = (await sql.query(`SELECT status, attempts, "lastError" FROM "WebhookDelivery" WHERE id = $1`, [id])).rows[0];
+    expect(row).toMatchObject({ status: "PENDING", attempts: 2, lastError: expect.stringMatching(/loopback address/) });
     await expect(deliverWebhook({ deliveryId: id }, job(3))).rejects.toThrow();
     row = (await sql.query(`SELECT status, attempts FROM "WebhookDelivery" WHERE id = $1`, [id])).rows[0];
     expect(row).toMatchObject({ status: "FAILED", attempts: 3 });
