@@ -25,7 +25,7 @@ export function WebhookRedeliverButton({ deliveryId }: { deliveryId: string }) {
 
   return (
     <div className="space-y-1">
-      <Button variant="secondary" onClick={() => void redeliver()} disabled={isBusy}>
+      <Button variant="secondary" className="px-2.5 py-1.5 text-xs" onClick={() => void redeliver()} disabled={isBusy}>
         {isBusy ? "Queuing…" : "Redeliver"}
       </Button>
       {error ? (

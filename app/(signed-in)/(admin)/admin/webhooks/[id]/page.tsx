@@ -49,17 +49,23 @@ export default async function WebhookDeliveriesPage(props: {
           No deliveries yet. They appear here when one of the endpoint&apos;s events happens ({endpoint.events.join(", ")}).
         </p>
       ) : (
-        <Table caption="Webhook deliveries" headers={["Event", "Status", "HTTP", "Latency", "Attempts", "Time", "Error", ""]} phoneHidden={[2, 3, 4, 6]}>
+        <Table caption="Webhook deliveries" headers={["Event", "Status", "HTTP", "Latency", "Attempts", "Time", "Error", ""]} phoneHidden={[2, 3, 4, 5, 6]}>
           {deliveries.map((d) => (
             <tr key={d.id} data-testid="delivery-row">
-              <td className="px-3 py-2 font-mono text-xs">{d.event}</td>
+              <td className="px-3 py-2">
+                <span className="font-mono text-xs">{d.event}</span>
+                {/* A phone leaves out the Time column: the time goes under the event. */}
+                <span className="block text-xs text-slate-500 sm:hidden dark:text-slate-400">
+                  <LocalTime value={d.lastAttemptAt ?? d.createdAt} />
+                </span>
+              </td>
               <td className="px-3 py-2">
                 <WebhookStatusBadge status={d.status} />
               </td>
               <td className={`px-3 py-2 ${PHONE_HIDDEN}`}>{d.lastStatus ?? "—"}</td>
               <td className={`px-3 py-2 ${PHONE_HIDDEN}`}>{d.lastLatencyMs === null ? "—" : `${d.lastLatencyMs} ms`}</td>
               <td className={`px-3 py-2 ${PHONE_HIDDEN}`}>{d.attempts}</td>
-              <td className="px-3 py-2 text-xs">
+              <td className={`px-3 py-2 text-xs ${PHONE_HIDDEN}`}>
                 <LocalTime value={d.lastAttemptAt ?? d.createdAt} />
               </td>
               <td className={`max-w-xs px-3 py-2 text-xs break-words text-red-700 dark:text-red-300 ${PHONE_HIDDEN}`}>{d.lastError ?? ""}</td>
