@@ -20,7 +20,7 @@ const MAX_RESPONSE_BYTES = 4 * 1024;
 const MAX_ERROR_CHARS = 500;
 const USER_AGENT = "Valet-Webhooks/1 (+https://www.standardwebhooks.com/)";
 
-interface Attempt {
+export interface Attempt {
   status: number | null;
   error: string | null;
 }
@@ -63,7 +63,7 @@ export async function deliverWebhook(payload: unknown, helpers: Pick<JobHelpers,
       "webhook-timestamp": String(timestampSeconds),
       "webhook-signature": signature,
     };
-    attempt = await post(target, headers, body, env().WEBHOOK_TIMEOUT_SECONDS * 1000);
+    attempt = await postWebhook(target, headers, body, env().WEBHOOK_TIMEOUT_SECONDS * 1000);
   } catch (error) {
     attempt = { status: null, error: (error as Error).message };
   }
@@ -90,7 +90,7 @@ export async function deliverWebhook(payload: unknown, helpers: Pick<JobHelpers,
  * as Host and for TLS), no redirects followed, the whole exchange bounded by `timeoutMs`, at most
  * MAX_RESPONSE_BYTES of the answer read.
  */
-async function post(target: WebhookTarget, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Attempt> {
+export async function postWebhook(target: WebhookTarget, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Attempt> {
   const pinned: LookupFunction = (_hostname, options, callback) => {
     if (options.all) callback(null, [{ address: target.address, family: target.family }]);
     else callback(null, target.address, target.family);
