@@ -61,6 +61,12 @@ export default async function WebhookDeliveriesPage(props: {
               </td>
               <td className="px-3 py-2">
                 <WebhookStatusBadge status={d.status} />
+                {/* And the columns a phone leaves out, in short. */}
+                <span className="mt-1 block text-xs break-words text-slate-500 sm:hidden dark:text-slate-400">
+                  {d.lastStatus === null ? null : `HTTP ${d.lastStatus} · `}
+                  {d.attempts} attempt(s)
+                  {d.lastError ? <span className="block text-red-700 dark:text-red-300">{d.lastError}</span> : null}
+                </span>
               </td>
               <td className={`px-3 py-2 ${PHONE_HIDDEN}`}>{d.lastStatus ?? "—"}</td>
               <td className={`px-3 py-2 ${PHONE_HIDDEN}`}>{d.lastLatencyMs === null ? "—" : `${d.lastLatencyMs} ms`}</td>
