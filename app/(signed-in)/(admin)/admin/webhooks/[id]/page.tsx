@@ -62,7 +62,7 @@ export default async function WebhookDeliveriesPage(props: {
               <td className="px-3 py-2">
                 <WebhookStatusBadge status={d.status} />
                 {/* And the columns a phone leaves out, in short. */}
-                <span className="mt-1 block text-xs break-words text-slate-500 sm:hidden dark:text-slate-400">
+                <span className="mt-1 block text-xs wrap-anywhere text-slate-500 sm:hidden dark:text-slate-400">
                   {d.lastStatus === null ? null : `HTTP ${d.lastStatus} · `}
                   {d.attempts} attempt(s)
                   {d.lastError ? <span className="block text-red-700 dark:text-red-300">{d.lastError}</span> : null}
@@ -74,7 +74,7 @@ export default async function WebhookDeliveriesPage(props: {
               <td className={`px-3 py-2 text-xs ${PHONE_HIDDEN}`}>
                 <LocalTime value={d.lastAttemptAt ?? d.createdAt} />
               </td>
-              <td className={`max-w-xs px-3 py-2 text-xs break-words text-red-700 dark:text-red-300 ${PHONE_HIDDEN}`}>{d.lastError ?? ""}</td>
+              <td className={`max-w-xs px-3 py-2 text-xs wrap-anywhere text-red-700 dark:text-red-300 ${PHONE_HIDDEN}`}>{d.lastError ?? ""}</td>
               <td className="px-3 py-2">{d.status === "PENDING" || !endpoint.enabled ? null : <WebhookRedeliverButton deliveryId={d.id} />}</td>
             </tr>
           ))}
