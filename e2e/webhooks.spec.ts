@@ -69,11 +69,15 @@ async function openLog(page: Page, url: string) {
   await expect(page.getByRole("heading", { name: `Deliveries to ${url}` })).toBeVisible();
 }
 
-/** Reloads until the log has a row for `event` in `status` (the log is rendered by the server). */
-async function waitForRow(page: Page, event: string, status: string) {
+/**
+ * Reloads until the log has a row for `event` about `fileName` in `status` (the log is rendered by
+ * the server). The endpoint hears the uploads of every spec running at once: the name tells ours.
+ */
+async function waitForRow(page: Page, event: string, fileName: string, status: string) {
   const row = page
     .getByTestId("delivery-row")
     .filter({ hasText: event })
+    .filter({ hasText: fileName })
     .filter({ has: page.getByTestId("webhook-status").getByText(status, { exact: true }) });
   await expect.poll(async () => (await page.reload(), await row.count()), { timeout: 60_000 }).toBeGreaterThan(0);
   return row.first();
@@ -101,7 +105,7 @@ test("an admin adds a webhook endpoint, copies its secret once, and sees a signe
     await expect.poll(() => receiver.verified.some((v) => v.type === "upload.ready" && v.data.file.name === "hooked-e2e.txt"), { timeout: 30_000 }).toBe(true);
 
     await openLog(page, url);
-    const delivered = await waitForRow(page, "upload.ready", "delivered");
+    const delivered = await waitForRow(page, "upload.ready", "hooked-e2e.txt", "delivered");
     await expect(delivered).toContainText("204");
 
     await page.goto("/admin/webhooks");
@@ -127,7 +131,7 @@ test("a delivery the endpoint keeps refusing is shown as failed, and Redeliver s
 
     // The test app tries 3 times, e and e² seconds apart.
     await openLog(page, url);
-    const failed = await waitForRow(page, "upload.ready", "failed");
+    const failed = await waitForRow(page, "upload.ready", "refused-e2e.txt", "failed");
     await expect(failed).toContainText("answered 503: receiver is down for maintenance");
 
     // On a phone: the error is still there, and the button is on the screen, not behind a sideways swipe.
@@ -141,7 +145,7 @@ test("a delivery the endpoint keeps refusing is shown as failed, and Redeliver s
 
     receiver.answer = 204;
     await redeliver.click();
-    const delivered = await waitForRow(page, "upload.ready", "delivered");
+    const delivered = await waitForRow(page, "upload.ready", "refused-e2e.txt", "delivered");
     await expect(delivered).toContainText("1 attempt(s)");
     expect(receiver.verified.filter((v) => v.data.file.name === "refused-e2e.txt")).toHaveLength(4);
   } finally {

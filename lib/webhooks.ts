@@ -34,6 +34,8 @@ export interface WebhookDeliverySummary {
   id: string;
   endpointId: string;
   event: string;
+  /** The name of the file the event is about (every event today is about one). */
+  fileName: string | null;
   status: WebhookDeliveryStatus;
   attempts: number;
   lastStatus: number | null;

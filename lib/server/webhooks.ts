@@ -87,6 +87,7 @@ const DELIVERY_FIELDS = {
   id: true,
   endpointId: true,
   event: true,
+  payload: true,
   status: true,
   attempts: true,
   lastStatus: true,
@@ -98,8 +99,11 @@ const DELIVERY_FIELDS = {
 } satisfies Prisma.WebhookDeliverySelect;
 
 function deliverySummary(row: Prisma.WebhookDeliveryGetPayload<{ select: typeof DELIVERY_FIELDS }>): WebhookDeliverySummary {
+  const { payload, ...rest } = row;
+  const name = (payload as { data?: { file?: { name?: unknown } } } | null)?.data?.file?.name;
   return {
-    ...row,
+    ...rest,
+    fileName: typeof name === "string" ? name : null,
     createdAt: row.createdAt.toISOString(),
     lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
     deliveredAt: row.deliveredAt?.toISOString() ?? null,

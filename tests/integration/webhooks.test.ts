@@ -162,6 +162,24 @@ describe("webhooks", () => {
     );
     expect(mine.map((d) => d.event).sort()).toEqual(expect.arrayContaining(["file.deleted", "share.downloaded", "upload.ready"]));
     expect(mine.every((d) => d.status === "DELIVERED" && d.lastStatus === 200 && d.lastLatencyMs >= 0)).toBe(true);
+    // Newest first, a page at a time: the pages together are the whole log, in order.
+    const all = (log.body.deliveries as Array<{ id: string; createdAt: string }>).map((d) => d.id);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { deliveries: Array<{ id: string }>; nextCursor: string | null } } = await admin.json(
+        "GET",
+        `/api/admin/webhooks/${endpoint.id}/deliveries?limit=1${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      expect(page.body.deliveries.length).toBeLessThanOrEqual(1);
+      paged.push(...page.body.deliveries.map((d) => d.id));
+      cursor = page.body.nextCursor;
+    } while (cursor && paged.length < all.length + 50);
+    // (Other suites' events may add newer deliveries meanwhile: those come first and are skipped.)
+    expect(paged.filter((id) => all.includes(id))).toEqual(all);
+    const times = (log.body.deliveries as Array<{ createdAt: string }>).map((d) => Date.parse(d.createdAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expectError(await admin.json("GET", `/api/admin/webhooks/${endpoint.id}/deliveries?cursor=nonsense`), 422, "invalid_input");
   });
 
   it("tells of a rejected upload (upload.rejected, with the reason)", async () => {
@@ -199,7 +217,12 @@ describe("webhooks", () => {
     expect(tries.every((t) => t.payload !== null)).toBe(true);
 
     const log = await admin.json("GET", `/api/admin/webhooks/${endpoint.id}/deliveries`);
-    expect(log.body.deliveries.find((d: { id: string }) => d.id === dead!.id)).toMatchObject({ status: "FAILED", attempts: 3, lastStatus: 500 });
+    expect(log.body.deliveries.find((d: { id: string }) => d.id === dead!.id)).toMatchObject({
+      status: "FAILED",
+      attempts: 3,
+      lastStatus: 500,
+      fileName: "doomed.txt",
+    });
     const listed = await admin.json("GET", "/api/admin/webhooks");
     expect(listed.body.endpoints.find((e: { id: string }) => e.id === endpoint.id).lastDelivery).toMatchObject({ status: "FAILED", lastStatus: 500 });
 

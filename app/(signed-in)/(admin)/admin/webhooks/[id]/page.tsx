@@ -54,6 +54,7 @@ export default async function WebhookDeliveriesPage(props: {
             <tr key={d.id} data-testid="delivery-row">
               <td className="px-3 py-2">
                 <span className="font-mono text-xs">{d.event}</span>
+                {d.fileName ? <span className="block text-xs wrap-anywhere">{d.fileName}</span> : null}
                 {/* A phone leaves out the Time column: the time goes under the event. */}
                 <span className="block text-xs text-slate-500 sm:hidden dark:text-slate-400">
                   <LocalTime value={d.lastAttemptAt ?? d.createdAt} />
