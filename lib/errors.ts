@@ -3,6 +3,7 @@
 
 export const ERROR_STATUS = {
   invalid_json: 400,
+  url_not_allowed: 400,
   unauthenticated: 401,
   password_required: 401,
   wrong_password: 401,

@@ -9,6 +9,8 @@ import type { Scope } from "./scopes";
 import { MAX_SIGN_BATCH } from "./upload-policy";
 import type { DeleteFilesInput } from "./validation/files";
 import type { PresignableRequest } from "./validation/uploads";
+import type { CreateWebhookInput, UpdateWebhookInput } from "./validation/webhooks";
+import type { WebhookDeliverySummary, WebhookEndpointSummary, WebhookEndpointWithSecret } from "./webhooks";
 
 export type UploadReservation = UploadDto;
 
@@ -87,6 +89,16 @@ export function createValetApi(transport: Transport) {
       call<{ token: ApiTokenSummary & { secret: string } }>("/api/tokens", { method: "POST", body }).then((r) => r.token),
     listTokens: () => call<{ tokens: ApiTokenSummary[] }>("/api/tokens", { method: "GET" }).then((r) => r.tokens),
     revokeToken: (tokenId: string) => call<void>(`/api/tokens/${tokenId}`, { method: "DELETE" }),
+    listWebhooks: () => call<{ endpoints: WebhookEndpointSummary[] }>("/api/admin/webhooks", { method: "GET" }).then((r) => r.endpoints),
+    createWebhook: (body: CreateWebhookInput) =>
+      call<{ endpoint: WebhookEndpointWithSecret }>("/api/admin/webhooks", { method: "POST", body }).then((r) => r.endpoint),
+    updateWebhook: (endpointId: string, body: UpdateWebhookInput) =>
+      call<{ endpoint: WebhookEndpointSummary }>(`/api/admin/webhooks/${endpointId}`, { method: "PATCH", body }).then((r) => r.endpoint),
+    deleteWebhook: (endpointId: string) => call<void>(`/api/admin/webhooks/${endpointId}`, { method: "DELETE" }),
+    rotateWebhookSecret: (endpointId: string) =>
+      call<{ endpoint: WebhookEndpointWithSecret }>(`/api/admin/webhooks/${endpointId}/secret`, { method: "POST" }).then((r) => r.endpoint),
+    redeliverWebhook: (deliveryId: string) =>
+      call<{ delivery: WebhookDeliverySummary }>(`/api/admin/webhook-deliveries/${deliveryId}/redeliver`, { method: "POST" }).then((r) => r.delivery),
   };
 }
 

@@ -42,7 +42,12 @@ export type AuditAction =
   | "share.revoked"
   | "share.downloaded"
   | "share.preview_signed"
-  | "share.password_failed";
+  | "share.password_failed"
+  | "webhook.created"
+  | "webhook.updated"
+  | "webhook.deleted"
+  | "webhook.secret_rotated"
+  | "webhook.redelivered";
 
 export interface AuditEntry {
   action: AuditAction;
