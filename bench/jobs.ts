@@ -56,7 +56,9 @@ export async function measureJobs(args: {
     // What earlier sections queued (checksums of files since deleted) is not this section's work.
     await db.query(`DELETE FROM graphile_worker._private_jobs`);
     // A photo-like JPEG (noise does not compress), 2400 × 1600: decoding it is real work.
-    const photo = await sharp({ create: { width: 2400, height: 1600, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: "gaussian", mean: 128, sigma: 40 } } })
+    const photo = await sharp({
+      create: { width: 2400, height: 1600, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: "gaussian", mean: 128, sigma: 40 } },
+    })
       .jpeg({ quality: 85 })
       .toBuffer();
     const small = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 30, g: 90, b: 200 } } })
