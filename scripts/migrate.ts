@@ -50,7 +50,8 @@ export async function migrate(databaseUrl: string, log: (line: string) => void =
 }
 
 const QUIET = new Logger(() => (level, message) => {
-  if (level === "error") console.error(message);
+  // LogLevel is a const enum of strings, which isolated modules cannot import.
+  if ((level as string) === "error") console.error(message);
 });
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

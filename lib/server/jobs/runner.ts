@@ -25,7 +25,9 @@ export interface JobWorker {
 
 /** What graphile-worker says goes to our log, at its level, tagged. */
 function graphileLogger(): GraphileLogger {
-  return new GraphileLogger((scope) => (level, message, meta) => {
+  return new GraphileLogger((scope) => (logLevel, message, meta) => {
+    // LogLevel is a const enum of these strings, which isolated modules cannot import.
+    const level: string = logLevel;
     const log = logger().child({ component: "jobs", ...(scope.workerId ? { workerId: scope.workerId } : {}) });
     const fields = meta && typeof meta === "object" ? { detail: meta } : {};
     if (level === "error") log.error(fields, message);
@@ -63,7 +65,7 @@ export async function startJobWorker(options: { concurrency: number; handleSigna
     const result = error === null ? "ok" : isDead ? "dead" : "retry";
     metrics().jobs.inc({ task: job.task_identifier, result });
     metrics().jobDuration.observe({ task: job.task_identifier }, (Date.now() - startedAt) / 1000);
-    const message = error === null ? null : (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+    const message = error === null ? null : (error instanceof Error ? error.message : typeof error === "string" ? error : JSON.stringify(error)).slice(0, 2000);
     if (error !== null) {
       const text = `job ${job.task_identifier} #${job.id} failed (attempt ${job.attempts} of ${job.max_attempts}${isDead ? ", dead" : ""}): ${message}`;
       if (isDead) logger().error({ jobId: job.id, task: job.task_identifier }, text);
