@@ -30,6 +30,7 @@ export type AuditAction =
   | "reconciler.run"
   | "file.deleted"
   | "file.download_signed"
+  | "file.thumbnail_signed"
   | "file.integrity_failed"
   | "file.shares_revoked"
   | "user.role_changed"
@@ -42,6 +43,9 @@ export type AuditAction =
   | "share.revoked"
   | "share.downloaded"
   | "share.preview_signed"
+  | "share.thumbnail_signed"
+  | "job.retried"
+  | "job.deleted"
   | "share.password_failed";
 
 export interface AuditEntry {
