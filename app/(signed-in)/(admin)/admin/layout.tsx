@@ -13,7 +13,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
     <main id="main" tabIndex={-1} className="mx-auto max-w-6xl space-y-6 px-4 py-8">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h1 className="text-2xl font-semibold tracking-tight">Admin</h1>
-        <nav aria-label="Admin" className="flex gap-2">
+        <nav aria-label="Admin" className="flex flex-wrap gap-2">
           <Link href="/admin" className={tab}>
             Uploads
           </Link>
@@ -22,6 +22,9 @@ export default async function AdminLayout({ children }: { children: ReactNode })
           </Link>
           <Link href="/admin/audit" className={tab}>
             Audit log
+          </Link>
+          <Link href="/admin/jobs" className={tab}>
+            Jobs
           </Link>
         </nav>
       </div>
