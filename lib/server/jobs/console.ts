@@ -50,8 +50,10 @@ export async function jobsOverview(actor: Actor): Promise<AdminJobsDto> {
         j.created_at AS "createdAt", j.updated_at AS "failedAt",
         u.id::text AS "uploadId", u.name AS "uploadName", u.status::text AS "uploadStatus", d.event AS "webhookEvent"
       FROM graphile_worker.jobs j
-      LEFT JOIN "Upload" u ON u.id::text = j.payload->>'uploadId'
-      LEFT JOIN "WebhookDelivery" d ON d.id::text = j.payload->>'deliveryId'
+      -- The public view leaves the payload out; only the private table has it.
+      JOIN graphile_worker._private_jobs p ON p.id = j.id
+      LEFT JOIN "Upload" u ON u.id::text = p.payload->>'uploadId'
+      LEFT JOIN "WebhookDelivery" d ON d.id::text = p.payload->>'deliveryId'
       WHERE ${DEAD}
       ORDER BY j.updated_at DESC, j.id DESC
       LIMIT ${DEAD_JOBS_SHOWN}`,
