@@ -46,7 +46,7 @@ test("a worker's thumbnail appears in My files and on the file page, with the SH
   const thumbnails = page.getByTestId("job-queue").filter({ hasText: "Thumbnails" });
   await expect(thumbnails).toContainText("Waiting now");
   // The runs just made count in the last hour.
-  await expect(thumbnails.getByText("Runs")).toBeVisible();
+  await expect(thumbnails.getByText("Runs", { exact: true })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Worker processes" })).toBeVisible();
   await expect(page.getByTestId("worker-process").first()).toContainText("alive");
   await screenshot(page, "admin-jobs");

@@ -120,12 +120,13 @@ async function notDeadError(jobId: string): Promise<AppError> {
 export async function retryDeadJob(args: { actor: Actor; jobId: string; meta: RequestMeta }): Promise<{ id: string }> {
   assertAdmin(args.actor);
   const jobId = jobIdOf(args.jobId);
+  // (reschedule_jobs and complete_jobs return private rows, with a task id rather than its name.)
   // Only a job that is still dead (and held by no worker) is rescheduled: two admins pressing
   // Retry at once reschedule it once, and the second is told it is no longer dead.
   const rows = await db().$queryRaw<Array<{ id: bigint; task: string }>>`
-    SELECT r.id, r.task_identifier AS task FROM graphile_worker.reschedule_jobs(
-      ARRAY(SELECT j.id FROM graphile_worker.jobs j WHERE j.id = ${jobId}::bigint AND ${DEAD}),
-      run_at := now(), attempts := 0) r`;
+    WITH target AS (SELECT j.id, j.task_identifier FROM graphile_worker.jobs j WHERE j.id = ${jobId}::bigint AND ${DEAD})
+    SELECT t.id, t.task_identifier AS task
+    FROM graphile_worker.reschedule_jobs(ARRAY(SELECT id FROM target), run_at := now(), attempts := 0) r JOIN target t ON t.id = r.id`;
   const [job] = rows;
   if (!job) throw await notDeadError(jobId);
   await recordAudit(db(), { action: "job.retried", actorUserId: args.actor.id, detail: { jobId, task: job.task } }, args.meta);
@@ -137,8 +138,8 @@ export async function deleteDeadJob(args: { actor: Actor; jobId: string; meta: R
   assertAdmin(args.actor);
   const jobId = jobIdOf(args.jobId);
   const rows = await db().$queryRaw<Array<{ id: bigint; task: string }>>`
-    SELECT r.id, r.task_identifier AS task FROM graphile_worker.complete_jobs(
-      ARRAY(SELECT j.id FROM graphile_worker.jobs j WHERE j.id = ${jobId}::bigint AND ${DEAD})) r`;
+    WITH target AS (SELECT j.id, j.task_identifier FROM graphile_worker.jobs j WHERE j.id = ${jobId}::bigint AND ${DEAD})
+    SELECT t.id, t.task_identifier AS task FROM graphile_worker.complete_jobs(ARRAY(SELECT id FROM target)) r JOIN target t ON t.id = r.id`;
   const [job] = rows;
   if (!job) throw await notDeadError(jobId);
   await recordAudit(db(), { action: "job.deleted", actorUserId: args.actor.id, detail: { jobId, task: job.task } }, args.meta);
