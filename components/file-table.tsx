@@ -4,13 +4,13 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 
+import { useRefreshWhileAwaitingJobs } from "@/components/refresh-while";
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { LocalTime } from "@/components/ui/local-time";
 import { PHONE_HIDDEN, Table } from "@/components/ui/table";
 import { formatBytes } from "@/lib/format";
-import { hasThumbnail } from "@/lib/share-policy";
 import { ApiError, valetApi, type FileListItem } from "@/lib/upload-client";
 
 const countOf = (n: number, one: string, many: string) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
@@ -43,6 +43,9 @@ export function FileTable({ files }: { files: FileListItem[] }) {
   useEffect(() => {
     if (notice) noticeRef.current?.focus();
   }, [notice]);
+
+  // Fresh uploads get their thumbnail and checksum from a worker a moment later: look again.
+  useRefreshWhileAwaitingJobs(files);
 
   function toggle(id: string, isChecked: boolean) {
     setNotice(null);
@@ -224,14 +227,14 @@ export function FileTable({ files }: { files: FileListItem[] }) {
 }
 
 /**
- * A picture of the file for images that have one (share-policy's hasThumbnail): the <img> asks
- * /api/files/:id/thumbnail, which redirects to a short-lived storage URL, only when the row
- * scrolls near view. Everything else, or a picture that fails to load, gets a neutral icon.
+ * The thumbnail a worker made (file.thumbnail): the <img> asks /api/files/:id/thumbnail, which
+ * redirects to a short-lived storage URL, only when the row scrolls near view. Everything else, a
+ * picture whose thumbnail is not made yet, or one that fails to load, gets a neutral icon.
  */
 function Thumbnail({ file }: { file: FileListItem }) {
   const [isBroken, setIsBroken] = useState(false);
   const box = "block h-10 w-10 shrink-0 rounded-md bg-slate-100 ring-1 ring-slate-200 dark:bg-slate-800 dark:ring-slate-700";
-  if (hasThumbnail(file) && !isBroken) {
+  if (file.thumbnail && !isBroken) {
     return (
       // eslint-disable-next-line @next/next/no-img-element -- a redirect to a presigned storage URL, not an optimisable asset
       <img

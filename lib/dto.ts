@@ -46,6 +46,10 @@ export interface FileDto {
   type: string;
   createdAt: string;
   completedAt: string | null;
+  /** A generated thumbnail exists (GET /api/files/:id/thumbnail serves it); false until a worker made one, and for non-images. */
+  thumbnail: boolean;
+  /** Hex SHA-256 of the stored bytes, computed by a worker after the upload; null until then. */
+  sha256: string | null;
 }
 
 /** A row of My files (GET /api/files). */
@@ -79,4 +83,57 @@ export interface ApiTokenDto {
   lastUsedAt: string | null;
   revokedAt: string | null;
   scopes: Scope[];
+}
+
+/** GET /api/admin/jobs: the background job queue at a glance. */
+export interface AdminJobsDto {
+  /** Jobs in the queue per task, now. */
+  queues: Array<{
+    task: string;
+    /** Due now, waiting for a free worker. */
+    waiting: number;
+    /** Scheduled for later: a retry after its backoff. */
+    later: number;
+    running: number;
+    dead: number;
+  }>;
+  /** Jobs that used every attempt (newest first, at most 100): they stay until retried or deleted. */
+  deadJobs: DeadJobDto[];
+  /** The last hour's finished attempts per task (JobRun); latency is queued → finished, run time started → finished. */
+  lastHour: Array<{
+    task: string;
+    runs: number;
+    failures: number;
+    latencyP50Ms: number;
+    latencyP95Ms: number;
+    runTimeP50Ms: number;
+    runTimeP95Ms: number;
+  }>;
+  workers: Array<{
+    id: string;
+    host: string;
+    pid: number;
+    concurrency: number;
+    startedAt: string;
+    lastSeenAt: string;
+    /** Missed two heartbeats: probably gone; its jobs are taken back once WORKER_STALE_AFTER_SECONDS pass. */
+    isSilent: boolean;
+  }>;
+  generatedAt: string;
+}
+
+export interface DeadJobDto {
+  /** graphile-worker's job id (a bigint, as a string). */
+  id: string;
+  task: string;
+  /** The file it was for (checksum, thumbnail jobs), when there is one. */
+  file: { id: string; name: string; status: UploadStatus } | null;
+  /** The webhook delivery it was for (webhook jobs): its event. */
+  webhookEvent: string | null;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  createdAt: string;
+  /** When it last failed. */
+  failedAt: string;
 }

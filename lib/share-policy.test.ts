@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "./errors";
 import {
   DAY_SECONDS,
-  hasThumbnail,
   inlineContentType,
   isInlineSafe,
   PASSWORD_FAILURE_WINDOW_SECONDS,
@@ -12,7 +11,6 @@ import {
   previewKind,
   shareExpiry,
   shareStatus,
-  THUMBNAIL_MAX_BYTES,
 } from "./share-policy";
 
 const now = new Date("2026-11-27T12:00:00Z");
@@ -90,16 +88,5 @@ describe("inline safety", () => {
   it("serves plain text as UTF-8", () => {
     expect(inlineContentType("text/plain")).toBe("text/plain; charset=utf-8");
     expect(inlineContentType("image/png")).toBe("image/png");
-  });
-});
-
-describe("hasThumbnail", () => {
-  it("is for images that are safe inline and small enough, never SVG", () => {
-    expect(hasThumbnail({ type: "image/png", size: 1 })).toBe(true);
-    expect(hasThumbnail({ type: "image/webp", size: THUMBNAIL_MAX_BYTES })).toBe(true);
-    expect(hasThumbnail({ type: "image/jpeg", size: THUMBNAIL_MAX_BYTES + 1 })).toBe(false);
-    expect(hasThumbnail({ type: "image/svg+xml", size: 100 })).toBe(false);
-    expect(hasThumbnail({ type: "application/pdf", size: 100 })).toBe(false);
-    expect(hasThumbnail({ type: "video/mp4", size: 100 })).toBe(false);
   });
 });

@@ -1,7 +1,6 @@
 // Rules for share links that need no I/O: expiry maths, status, password throttling, and which
 // types may be shown inline. Shared by the server and the owner's UI.
 import { AppError } from "./errors";
-import { MiB } from "./units";
 
 export const HOUR_SECONDS = 3600;
 export const DAY_SECONDS = 24 * HOUR_SECONDS;
@@ -107,16 +106,4 @@ export function previewKind(type: string): PreviewKind {
   if (type.startsWith("audio/")) return "audio";
   if (type.startsWith("video/")) return "video";
   return type === "application/pdf" ? "pdf" : "text";
-}
-
-/**
- * Larger images get the placeholder in file lists: a thumbnail is the whole image (its bytes never
- * pass through Valet, so nothing scales them down), and a page of large photos would cost a phone
- * hundreds of MiB.
- */
-export const THUMBNAIL_MAX_BYTES = 10 * MiB;
-
-/** Whether a file list shows this file as a small picture of itself: images safe inline (never SVG), not too large. */
-export function hasThumbnail(file: { type: string; size: number }): boolean {
-  return previewKind(file.type) === "image" && file.size <= THUMBNAIL_MAX_BYTES;
 }

@@ -30,6 +30,7 @@ export type AuditAction =
   | "reconciler.run"
   | "file.deleted"
   | "file.download_signed"
+  | "file.thumbnail_signed"
   | "file.integrity_failed"
   | "file.shares_revoked"
   | "user.role_changed"
@@ -47,7 +48,10 @@ export type AuditAction =
   | "webhook.updated"
   | "webhook.deleted"
   | "webhook.secret_rotated"
-  | "webhook.redelivered";
+  | "webhook.redelivered"
+  | "share.thumbnail_signed"
+  | "job.retried"
+  | "job.deleted";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -4,7 +4,7 @@ import { Prisma, type Upload } from "@/generated/prisma/client";
 import type { DeleteFilesResultDto, FileDto, FileListItemDto } from "@/lib/dto";
 import { AppError } from "@/lib/errors";
 import { FILE_KIND_RULES, type FileKind, type FileKindRule } from "@/lib/media-types";
-import { hasThumbnail, inlineContentType, isInlineSafe } from "@/lib/share-policy";
+import { inlineContentType, isInlineSafe } from "@/lib/share-policy";
 import type { ListFilesQuery } from "@/lib/validation/files";
 
 import { assertAdmin, assertScope, foundOr404, type Actor } from "./access";
@@ -21,7 +21,7 @@ import { enqueueEvent, webhookFile } from "./webhooks";
 
 export type { FileDto };
 
-export function toFileDto(u: Pick<Upload, "id" | "name" | "size" | "contentType" | "createdAt" | "completedAt">): FileDto {
+export function toFileDto(u: Pick<Upload, "id" | "name" | "size" | "contentType" | "createdAt" | "completedAt" | "sha256" | "thumbnailKey">): FileDto {
   return {
     id: u.id,
     name: u.name,
@@ -29,6 +29,8 @@ export function toFileDto(u: Pick<Upload, "id" | "name" | "size" | "contentType"
     type: u.contentType,
     createdAt: u.createdAt.toISOString(),
     completedAt: u.completedAt?.toISOString() ?? null,
+    thumbnail: u.thumbnailKey !== null,
+    sha256: u.sha256,
   };
 }
 
@@ -187,16 +189,48 @@ export async function createDownloadUrl(args: { user: Actor; fileId: string; inl
 /** A thumbnail's storage URL is fetched the moment the browser follows the redirect to it. */
 export const THUMBNAIL_URL_TTL_SECONDS = 60;
 
-// GET /api/files/:id/thumbnail — what a list's <img> loads: the inline download of a picture that
-// has a thumbnail (share-policy's hasThumbnail), verified and audited like any download.
+const NO_THUMBNAIL = "This file has no thumbnail (yet).";
+
+// GET /api/files/:id/thumbnail — what a list's <img> loads: the WebP a worker made (jobs/tasks.ts).
 export async function createThumbnailUrl(args: { user: Actor; fileId: string; meta: RequestMeta }): Promise<string> {
   assertScope(args.user, "files:read");
   const file = await getOwnedFileOrThrow(args.user, args.fileId);
-  if (!hasThumbnail({ type: file.contentType, size: Number(file.size) })) throw new AppError("not_found", "This file has no thumbnail.");
-  return signOwnerDownload(args.user, file, { inline: true, expiresIn: THUMBNAIL_URL_TTL_SECONDS }, args.meta);
+  const url = await presignThumbnail(file);
+  await recordAudit(db(), { action: "file.thumbnail_signed", actorUserId: args.user.id, uploadId: file.id, key: file.thumbnailKey! }, args.meta);
+  return url;
 }
 
-/** One HEAD (presignVerifiedDownload), a URL signed locally, one audit row, one key counted (a thumbnail is a preview). */
+// GET /api/admin/files/:id/thumbnail — anyone's READY file; a quarantined one shows nothing.
+export async function adminThumbnailUrl(args: { actor: Actor; fileId: string; meta: RequestMeta }): Promise<string> {
+  assertAdmin(args.actor);
+  const file = await foundOr404(args.fileId, (id) => db().upload.findFirst({ where: { id, status: "READY" } }), NO_SUCH_FILE);
+  const url = await presignThumbnail(file);
+  await recordAudit(db(), { action: "file.thumbnail_signed", actorUserId: args.actor.id, uploadId: file.id, key: file.thumbnailKey! }, args.meta);
+  return url;
+}
+
+/**
+ * An inline GET of the file's generated thumbnail, or 404 while it has none. No HEAD first, unlike
+ * presignVerifiedDownload: the object is one the server wrote itself under thumbnails/, where no
+ * upload URL can reach, and it is a 320 px derivative, not the verified bytes. Counted as a preview key.
+ */
+export async function presignThumbnail(
+  file: Pick<Upload, "name" | "status" | "thumbnailKey">,
+  operation: "preview" | "share_preview" = "preview",
+): Promise<string> {
+  if (file.status !== "READY" || file.thumbnailKey === null) throw new AppError("not_found", NO_THUMBNAIL);
+  const url = await storage().presignDownload({
+    key: file.thumbnailKey,
+    fileName: `${file.name}.webp`,
+    contentType: "image/webp",
+    expiresIn: THUMBNAIL_URL_TTL_SECONDS,
+    inline: true,
+  });
+  metrics().keysIssued.inc({ operation });
+  return url;
+}
+
+/** One HEAD (presignVerifiedDownload), a URL signed locally, one audit row, one key counted. */
 async function signOwnerDownload(user: Actor, file: Upload, args: { inline: boolean; expiresIn: number }, meta: RequestMeta): Promise<string> {
   const { inline, expiresIn } = args;
   const contentType = inline ? inlineContentType(file.contentType) : file.contentType;

@@ -21,7 +21,7 @@ import { assertAdmin, assertScope, foundOr404, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db, NOW_UTC } from "./db";
 import { env } from "./env";
-import { getOwnedFileOrThrow, presignVerifiedDownload } from "./files";
+import { getOwnedFileOrThrow, presignThumbnail, presignVerifiedDownload } from "./files";
 import { isLiveShareLink } from "./live-links";
 import { metrics } from "./metrics";
 import { hashPassword, verifyPassword } from "./passwords";
@@ -252,5 +252,29 @@ export async function createSharePreviewUrl(resolved: ResolvedShare, meta: Reque
   }
   await recordAudit(db(), { action: "share.preview_signed", actorUserId: null, uploadId: file.id, shareLinkId: link.id, key: file.key }, meta);
   metrics().keysIssued.inc({ operation: "share_preview" });
+  return url;
+}
+
+/**
+ * Whether the share page may show the file's thumbnail. Not behind a password: the password guards
+ * what the file shows, and a thumbnail shows it. A link with a download limit may: a 320 px WebP is
+ * not the file, so handing it out uncounted gives away none of the downloads the limit rations.
+ */
+export function mayShowShareThumbnail(resolved: ResolvedShare): boolean {
+  return resolved.status === "active" && resolved.link.passwordHash === null && resolved.file.thumbnailKey !== null;
+}
+
+// GET /s/:token/thumbnail — the thumbnail while the link works (404 unknown, 410 dead, 404 none or
+// password): not a download, but signed and audited per view, and rate-limited per address as the
+// preview is.
+export async function shareThumbnailUrl(args: { token: string; meta: RequestMeta }): Promise<string> {
+  const resolved = await resolveShareLink(args.token);
+  if (!resolved) throw unknownLink();
+  if (resolved.status !== "active") throw goneError(resolved.status);
+  if (!mayShowShareThumbnail(resolved)) throw new AppError("not_found", "This link has no thumbnail.");
+  await enforceRateLimit("share_download", { ip: args.meta.ip });
+  const { link, file } = resolved;
+  const url = await presignThumbnail(file, "share_preview");
+  await recordAudit(db(), { action: "share.thumbnail_signed", actorUserId: null, uploadId: file.id, shareLinkId: link.id, key: file.thumbnailKey! }, args.meta);
   return url;
 }

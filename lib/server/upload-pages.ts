@@ -35,6 +35,8 @@ export interface UploadPageRow {
   rejectReason: string | null;
   createdAt: Date;
   completedAt: Date | null;
+  sha256: string | null;
+  thumbnailKey: string | null;
   /** Links to it that still work: not revoked, not expired, not used up. */
   liveShareLinks: number;
   /** Only with withOwnerEmail. */
@@ -89,7 +91,7 @@ export function uploadPageStatement(page: UploadPageQuery): Prisma.Sql {
       : Prisma.empty;
   const owner = page.withOwnerEmail ? { column: Prisma.sql`, o.email AS "ownerEmail"`, join: Prisma.sql`JOIN "User" o ON o.id = u."ownerId"` } : null;
   return Prisma.sql`
-    SELECT u.id, u."ownerId", u.key, u.name, u.size, u."contentType", u.status::text AS status, u."rejectReason", u."createdAt", u."completedAt",
+    SELECT u.id, u."ownerId", u.key, u.name, u.size, u."contentType", u.status::text AS status, u."rejectReason", u."createdAt", u."completedAt", u.sha256, u."thumbnailKey",
       (SELECT count(*)::int FROM "ShareLink" s WHERE s."uploadId" = u.id AND ${isLiveShareLink("s")}) AS "liveShareLinks"
       ${owner?.column ?? Prisma.empty}
     FROM "Upload" u ${owner?.join ?? Prisma.empty}

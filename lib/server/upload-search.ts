@@ -58,6 +58,8 @@ export async function listAllUploads(actor: Actor, query: AdminUploadsQuery) {
       completedAt: u.completedAt?.toISOString() ?? null,
       rejectReason: u.rejectReason,
       liveShareLinks: u.liveShareLinks,
+      // Quarantined files never show theirs (GET /api/admin/files/:id/thumbnail refuses them too).
+      thumbnail: u.thumbnailKey !== null && u.status === "READY",
     })),
     nextCursor,
     totals: await uploadTotals(),

@@ -70,6 +70,19 @@ export async function uploadFile(client: ApiClient, data: Buffer, args: { name: 
   return uploadThroughValet({ api: signerApi(client), source: fileBytes(bufferSource(data)), ...args });
 }
 
+/** Polls GET /api/files/:id until `until` holds (a worker made the thumbnail, the checksum…), or fails after `timeoutMs`. */
+export async function waitForFile(client: ApiClient, fileId: string, until: (file: FileSummary) => boolean, timeoutMs = 30_000): Promise<FileSummary> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const res = await client.json<{ file: FileSummary }>("GET", `/api/files/${fileId}`);
+    last = res.body;
+    if (res.status === 200 && until(res.body.file)) return res.body.file;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`file ${fileId} did not get there in ${timeoutMs} ms; last answer: ${JSON.stringify(last)}`);
+}
+
 /** Follows the app's 302 to storage and returns the bytes and storage's response headers. */
 export async function download(client: ApiClient, fileId: string) {
   const redirect = await client.request(`/api/files/${fileId}/download`);

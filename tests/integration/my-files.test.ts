@@ -11,7 +11,7 @@ import { listFilesQuerySchema } from "@/lib/validation/files";
 import { ApiClient, signedInClient, type JsonResponse } from "../helpers/api-client";
 import { PNG_1X1 } from "../helpers/fixtures";
 import { expectError, unchanged } from "../helpers/state";
-import { uploadFile } from "../helpers/valet-upload";
+import { uploadFile, waitForFile } from "../helpers/valet-upload";
 import { adminClient, APP_URL, auditActions, bucket, sql, uploadRow, userIdOf } from "./context";
 
 const SEEDED = 5_000;
@@ -331,39 +331,41 @@ describe("GET /api/files", () => {
 });
 
 describe("GET /api/files/:id/thumbnail", () => {
-  it("redirects to a short-lived inline URL of the owner's picture, and answers 404 for anything else", async () => {
+  it("redirects to a short-lived inline URL of the generated WebP once a worker made it, and answers 404 for anything else", async () => {
     const { client, email } = await signedInClient(APP_URL);
     const { client: stranger } = await signedInClient(APP_URL);
     const { file: png } = await uploadFile(client, PNG_1X1, { name: "dot.png", type: "image/png" });
     const { file: text } = await uploadFile(client, Buffer.from("not a picture\n"), { name: "notes.txt", type: "text/plain" });
     const ownerId = await userIdOf(email);
-    // Rows for what cannot be uploaded by default: an SVG (never inline) and a picture too large for a thumbnail.
-    const seeded = async (name: string, type: string, size: number) => {
-      const id = randomUUID();
-      await sql.query(
-        `INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "completedAt")
-         VALUES ($1, $2, $3, $4, $5, $6, 'SINGLE', $5, 1, 'READY', now(), now())`,
-        [id, ownerId, `users/${ownerId}/${id}/${name}`, name, size, type],
-      );
-      return id;
-    };
-    const svg = await seeded("drawing.svg", "image/svg+xml", 300);
-    const huge = await seeded("huge.png", "image/png", 11 * 1024 * 1024);
+    // A row for what cannot be uploaded by default: an SVG, which is never thumbnailed (a program, not pixels).
+    const svg = randomUUID();
+    await sql.query(
+      `INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "completedAt")
+       VALUES ($1, $2, $3, 'drawing.svg', 300, 'image/svg+xml', 'SINGLE', 300, 1, 'READY', now(), now())`,
+      [svg, ownerId, `users/${ownerId}/${svg}/drawing.svg`],
+    );
 
+    const ready = await waitForFile(client, png.id, (f) => f.thumbnail);
+    expect(ready.thumbnail).toBe(true);
     const res = await client.request(`/api/files/${png.id}/thumbnail`);
     expect(res.status).toBe(302);
     expect(res.headers.get("cache-control")).toBe("no-store");
     const location = new URL(res.headers.get("location")!);
     expect(location.origin).toBe(new URL(process.env.S3_ENDPOINT!).origin);
+    expect(location.pathname).toMatch(new RegExp(`/thumbnails/${png.id}\\.webp$`));
     expect(location.searchParams.get("X-Amz-Expires")).toBe("60");
     expect(location.searchParams.get("response-content-disposition")).toMatch(/^inline/);
     const image = await fetch(location);
     expect(image.status).toBe(200);
-    expect(image.headers.get("content-type")).toBe("image/png");
-    expect(Buffer.from(await image.arrayBuffer())).toEqual(PNG_1X1);
-    expect(await auditActions(png.id)).toContain("file.download_signed");
+    expect(image.headers.get("content-type")).toBe("image/webp");
+    expect(
+      Buffer.from(await image.arrayBuffer())
+        .subarray(8, 12)
+        .toString("latin1"),
+    ).toBe("WEBP");
+    expect(await auditActions(png.id)).toContain("file.thumbnail_signed");
 
-    for (const id of [text.id, svg, huge]) expectError(await client.json("GET", `/api/files/${id}/thumbnail`), 404, "not_found");
+    for (const id of [text.id, svg]) expectError(await client.json("GET", `/api/files/${id}/thumbnail`), 404, "not_found");
     expectError(await stranger.json("GET", `/api/files/${png.id}/thumbnail`), 404, "not_found");
     expectError(await client.json("GET", `/api/files/${randomUUID()}/thumbnail`), 404, "not_found");
     expect((await new ApiClient(APP_URL).request(`/api/files/${png.id}/thumbnail`)).status).toBe(401);

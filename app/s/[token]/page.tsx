@@ -9,7 +9,7 @@ import { buttonClasses } from "@/components/ui/button";
 import { LocalTime } from "@/components/ui/local-time";
 import { formatBytes } from "@/lib/format";
 import { clientIp } from "@/lib/server/route";
-import { createSharePreviewUrl, resolveShareLink } from "@/lib/server/shares";
+import { createSharePreviewUrl, mayShowShareThumbnail, resolveShareLink } from "@/lib/server/shares";
 import { SHARE_GONE_MESSAGES } from "@/lib/share-policy";
 
 // Read once per request, for the title and the page.
@@ -32,6 +32,8 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
   const h = await headers();
   const previewUrl = await createSharePreviewUrl(resolved, { ip: clientIp(h), userAgent: h.get("user-agent") });
   const downloadAction = `/s/${encodeURIComponent(token)}/download`;
+  // Where the full preview is not offered (a download limit), the thumbnail still is; never behind a password.
+  const thumbnailSrc = !previewUrl && mayShowShareThumbnail(resolved) ? `/s/${encodeURIComponent(token)}/thumbnail` : null;
   const sharedBy = owner.name || owner.email;
 
   return (
@@ -43,6 +45,15 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
         className="w-full max-w-2xl space-y-5 rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-700 dark:bg-slate-900"
         aria-labelledby="shared-file-name"
       >
+        {thumbnailSrc ? (
+          // eslint-disable-next-line @next/next/no-img-element -- a redirect to a presigned storage URL, not an optimisable asset
+          <img
+            src={thumbnailSrc}
+            alt={`Thumbnail of ${file.name}`}
+            className="max-h-80 max-w-full rounded-lg bg-slate-100 object-contain ring-1 ring-slate-200 dark:bg-slate-800 dark:ring-slate-700"
+            data-testid="share-thumbnail"
+          />
+        ) : null}
         <div className="space-y-1">
           <p className="text-sm text-slate-600 dark:text-slate-400">{sharedBy} shared a file with you</p>
           <h1 id="shared-file-name" className="text-xl font-semibold break-words">

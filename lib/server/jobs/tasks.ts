@@ -11,7 +11,7 @@ import { MiB } from "@/lib/units";
 
 import { db } from "../db";
 import { env } from "../env";
-import { storage, THUMBNAIL_PREFIX } from "../storage";
+import { statusOf, storage, THUMBNAIL_PREFIX } from "../storage";
 import { deliverWebhook } from "../webhook-delivery";
 import { enqueueEvent, webhookFile } from "../webhooks";
 import type { TaskName } from "./queue";
@@ -43,7 +43,16 @@ async function readyUpload(payload: unknown): Promise<Upload | null> {
 
 /** The verified bytes of an upload, streamed from storage (never through a request of the app's). */
 async function readVerified(upload: Upload): Promise<AsyncIterable<Uint8Array>> {
-  return storage().readObject(upload.key, { versionId: upload.versionId, etag: upload.versionId ? null : upload.etag });
+  try {
+    return await storage().readObject(upload.key, { versionId: upload.versionId, etag: upload.versionId ? null : upload.etag });
+  } catch (error) {
+    // The job's last error is what the admin's Jobs page shows: S3's own message for a missing
+    // object is "UnknownError".
+    const status = statusOf(error);
+    if (status === 404) throw new Error(`The object ${upload.key} is missing from storage.`, { cause: error });
+    if (status === 412) throw new Error(`The object ${upload.key} is no longer the verified one (its ETag changed).`, { cause: error });
+    throw error;
+  }
 }
 
 /**

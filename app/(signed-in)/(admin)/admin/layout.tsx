@@ -26,6 +26,9 @@ export default async function AdminLayout({ children }: { children: ReactNode })
           <Link href="/admin/webhooks" className={tab}>
             Webhooks
           </Link>
+          <Link href="/admin/jobs" className={tab}>
+            Jobs
+          </Link>
         </nav>
       </div>
       {children}

@@ -109,12 +109,29 @@ export default async function AdminUploadsPage({ searchParams }: { searchParams:
           {data.uploads.map((u) => (
             <tr key={u.id} data-testid="admin-upload-row">
               <td className="max-w-xs px-3 py-2">
-                <p className="truncate font-medium" title={u.name}>
-                  {u.name}
-                </p>
-                <p className="truncate text-xs text-slate-500 dark:text-slate-400" title={u.key}>
-                  {u.type} · {u.key}
-                </p>
+                <div className="flex items-center gap-3">
+                  {u.thumbnail ? (
+                    // eslint-disable-next-line @next/next/no-img-element -- a redirect to a presigned storage URL, not an optimisable asset
+                    <img
+                      src={`/api/admin/files/${u.id}/thumbnail`}
+                      alt={`Thumbnail of ${u.name}`}
+                      loading="lazy"
+                      decoding="async"
+                      width={40}
+                      height={40}
+                      className="h-10 w-10 shrink-0 rounded-md bg-slate-100 object-cover ring-1 ring-slate-200 dark:bg-slate-800 dark:ring-slate-700"
+                      data-testid="admin-thumbnail"
+                    />
+                  ) : null}
+                  <div className="min-w-0">
+                    <p className="truncate font-medium" title={u.name}>
+                      {u.name}
+                    </p>
+                    <p className="truncate text-xs text-slate-500 dark:text-slate-400" title={u.key}>
+                      {u.type} · {u.key}
+                    </p>
+                  </div>
+                </div>
               </td>
               <td className="px-3 py-2">{u.ownerEmail}</td>
               <td className="px-3 py-2 whitespace-nowrap">{formatBytes(u.size)}</td>

@@ -3,7 +3,9 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 
+import { FileChecksum } from "@/components/file-checksum";
 import { FilePreview } from "@/components/file-preview";
+import { RefreshWhileAwaitingJobs } from "@/components/refresh-while";
 import { ShareLinks } from "@/components/share-links";
 import { buttonClasses } from "@/components/ui/button";
 import { LocalTime } from "@/components/ui/local-time";
@@ -42,18 +44,33 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
       </nav>
       <section className="space-y-4" aria-labelledby="file-name">
         <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
-          <div className="min-w-0">
-            <h1 id="file-name" className="text-2xl font-semibold tracking-tight break-words">
-              {file.name}
-            </h1>
-            <p className="text-sm text-slate-600 dark:text-slate-400">
-              {formatBytes(file.size)} · {file.type} · uploaded <LocalTime value={file.createdAt} />
-            </p>
+          <div className="flex min-w-0 items-start gap-4">
+            {file.thumbnail ? (
+              // eslint-disable-next-line @next/next/no-img-element -- a redirect to a presigned storage URL, not an optimisable asset
+              <img
+                src={`/api/files/${file.id}/thumbnail`}
+                alt={`Thumbnail of ${file.name}`}
+                width={96}
+                height={96}
+                className="h-24 w-24 shrink-0 rounded-lg bg-slate-100 object-cover ring-1 ring-slate-200 dark:bg-slate-800 dark:ring-slate-700"
+                data-testid="file-page-thumbnail"
+              />
+            ) : null}
+            <div className="min-w-0">
+              <h1 id="file-name" className="text-2xl font-semibold tracking-tight break-words">
+                {file.name}
+              </h1>
+              <p className="text-sm text-slate-600 dark:text-slate-400">
+                {formatBytes(file.size)} · {file.type} · uploaded <LocalTime value={file.createdAt} />
+              </p>
+            </div>
           </div>
           <a className={buttonClasses("secondary")} href={`/api/files/${file.id}/download`} download>
             Download
           </a>
         </div>
+        <FileChecksum sha256={file.sha256} />
+        <RefreshWhileAwaitingJobs file={file} />
         <FilePreview url={`/api/files/${file.id}/download?inline=1`} type={file.type} name={file.name} />
       </section>
       <ShareLinks fileId={file.id} fileName={file.name} initialShares={shares} maxTtlSeconds={env().SHARE_MAX_TTL_SECONDS} />
