@@ -10,7 +10,7 @@ import { assertAdmin, type Actor } from "./access";
 import { recordAudit, type RequestMeta } from "./audit";
 import { db, NOW_UTC } from "./db";
 import { env } from "./env";
-import { addJob } from "./jobs/queue";
+import { addJobSql } from "./jobs/queue";
 import { logger } from "./log";
 import { metrics, type ReconcilerKind } from "./metrics";
 import { OBJECT_PREFIX, statusOf, storage, unfinishedUploadId } from "./storage";
@@ -107,17 +107,19 @@ async function requeueMissingJobs(report: ReconcileReport, dryRun: boolean): Pro
     (SELECT u.id, ${task}::text AS task FROM "Upload" u
     WHERE u.status = 'READY' AND u."completedAt" < ${NOW_UTC} - make_interval(secs => ${JOB_GRACE_SECONDS}) AND ${wants}
       AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs j WHERE j.key = ${`${task}:`}::text || u.id::text)
-    LIMIT ${REQUEUE_BATCH})
-`;
-  const rows = await db().$queryRaw<Array<{ id: string; task: "checksum" | "thumbnail" }>>(Prisma.sql`
+    LIMIT ${REQUEUE_BATCH})`;
+  const lacking = Prisma.sql`
     ${missing("checksum", Prisma.sql`u.sha256 IS NULL`)}
     UNION ALL
-    ${missing("thumbnail", Prisma.sql`u."thumbnailKey" IS NULL AND u."thumbnailNote" IS NULL AND u."contentType" = ANY(${[...THUMBNAIL_SOURCE_TYPES]}::text[])`)}`);
-  report.jobsRequeued = rows.length;
-  if (dryRun || rows.length === 0) return;
-  await db().$transaction(async (tx) => {
-    for (const row of rows) await addJob(tx, row.task, { uploadId: row.id }, `${row.task}:${row.id}`);
-  });
+    ${missing("thumbnail", Prisma.sql`u."thumbnailKey" IS NULL AND u."thumbnailNote" IS NULL AND u."contentType" = ANY(${[...THUMBNAIL_SOURCE_TYPES]}::text[])`)}`;
+  // One statement either way: counting, or queueing every job it finds.
+  const [row] = await db().$queryRaw<Array<{ n: number }>>(
+    dryRun
+      ? Prisma.sql`SELECT count(*)::int AS n FROM (${lacking}) l`
+      : Prisma.sql`SELECT count(${addJobSql(Prisma.sql`l.task`, Prisma.sql`json_build_object('uploadId', l.id)`, Prisma.sql`l.task || ':' || l.id::text`)})::int AS n
+          FROM (${lacking}) l`,
+  );
+  report.jobsRequeued = row?.n ?? 0;
 }
 
 /** A finished run's counts, into this instance's metrics. */

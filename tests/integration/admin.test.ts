@@ -5,7 +5,7 @@ import { MiB } from "@/lib/units";
 
 import { ApiClient, signedInClient, type JsonResponse } from "../helpers/api-client";
 import { createMultipart, reserve, sign, uploadFile } from "../helpers/valet-upload";
-import { adminClient, APP_URL, bucket, sql, uploadRow, userIdOf } from "./context";
+import { adminClient, APP_URL, bucket, SEEDED_JOB_RESULTS, sql, uploadRow, userIdOf } from "./context";
 
 const ADMIN_ROUTES: Array<[string, string, unknown?]> = [
   ["GET", "/api/admin/uploads"],
@@ -24,8 +24,8 @@ async function seedUploads(ownerId: string, count: number) {
     const id = randomUUID();
     // Sizes and names collide in pairs, so the id tiebreak is exercised too.
     await sql.query(
-      `INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "createdAt")
-       VALUES ($1, $2, $3, $4, $5, $6, 'SINGLE', $5, 1, $7, now(), $8)`,
+      `INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "createdAt", sha256, "thumbnailNote")
+       VALUES ($1, $2, $3, $4, $5, $6, 'SINGLE', $5, 1, $7, now(), $8, ${SEEDED_JOB_RESULTS})`,
       [
         id,
         ownerId,

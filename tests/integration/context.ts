@@ -155,3 +155,9 @@ export const azure = AZURE_APP_URL ? azureBackend(AZURE_APP_URL) : undefined;
 
 /** Every backend this run serves: suites that must hold on both iterate over these. */
 export const backends: TestBackend[] = azure ? [s3Backend, azure.backend] : [s3Backend];
+
+/**
+ * Rows seeded straight into the database have no bytes in storage: they carry their jobs' results
+ * (sha256, thumbnailNote) as if the jobs had run, or the reconciler would queue jobs that can only fail.
+ */
+export const SEEDED_JOB_RESULTS = `repeat('0', 64), 'Seeded by a test: no bytes in storage.'`;

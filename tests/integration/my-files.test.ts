@@ -12,7 +12,7 @@ import { ApiClient, signedInClient, type JsonResponse } from "../helpers/api-cli
 import { PNG_1X1 } from "../helpers/fixtures";
 import { expectError, unchanged } from "../helpers/state";
 import { uploadFile, waitForFile } from "../helpers/valet-upload";
-import { adminClient, APP_URL, auditActions, bucket, sql, uploadRow, userIdOf } from "./context";
+import { adminClient, APP_URL, auditActions, bucket, SEEDED_JOB_RESULTS, sql, uploadRow, userIdOf } from "./context";
 
 const SEEDED = 5_000;
 
@@ -23,8 +23,8 @@ const SEEDED = 5_000;
  */
 async function seedFiles(ownerId: string, count: number): Promise<void> {
   await sql.query(
-    `INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "createdAt", "completedAt")
-     SELECT s.id, $1::uuid, 'users/' || $1 || '/' || s.id || '/f', s.name, s.size, s.type, 'SINGLE', s.size, 1, s.status::"UploadStatus", now(), s.at, s.at
+    `INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "createdAt", "completedAt", sha256, "thumbnailNote")
+     SELECT s.id, $1::uuid, 'users/' || $1 || '/' || s.id || '/f', s.name, s.size, s.type, 'SINGLE', s.size, 1, s.status::"UploadStatus", now(), s.at, s.at, ${SEEDED_JOB_RESULTS}
      FROM (
        SELECT gen_random_uuid() AS id,
               'file-' || lpad((g / 2)::text, 5, '0') || (ARRAY['.png', '.txt', '.mp4', '.zip', '.bin'])[g % 5 + 1] AS name,
@@ -51,8 +51,8 @@ async function seedOthers(owners: number, each: number): Promise<void> {
        SELECT gen_random_uuid(), 'other-' || gen_random_uuid() || '@example.test', 'not a hash' FROM generate_series(1, $1::int)
        RETURNING id
      )
-     INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "createdAt", "completedAt")
-     SELECT s.id, s.owner, 'users/' || s.owner || '/' || s.id || '/f', s.name, s.size, 'text/plain', 'SINGLE', s.size, 1, 'READY', now(), s.at, s.at
+     INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "createdAt", "completedAt", sha256, "thumbnailNote")
+     SELECT s.id, s.owner, 'users/' || s.owner || '/' || s.id || '/f', s.name, s.size, 'text/plain', 'SINGLE', s.size, 1, 'READY', now(), s.at, s.at, ${SEEDED_JOB_RESULTS}
      FROM (
        SELECT gen_random_uuid() AS id, o.id AS owner, md5(random()::text) || '.txt' AS name, (random() * 1e7)::bigint + 1 AS size,
               timestamp '2025-06-01' + random() * interval '400 days' AS at
@@ -231,8 +231,8 @@ describe("GET /api/files", () => {
     for (const [i, f] of files.entries()) {
       const id = randomUUID();
       await sql.query(
-        `INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "createdAt")
-         VALUES ($1, $2, $3, $4, 100, $5, 'SINGLE', 100, 1, 'READY', now(), timestamp '2026-03-01' + $6 * interval '1 second')`,
+        `INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "createdAt", sha256, "thumbnailNote")
+         VALUES ($1, $2, $3, $4, 100, $5, 'SINGLE', 100, 1, 'READY', now(), timestamp '2026-03-01' + $6 * interval '1 second', ${SEEDED_JOB_RESULTS})`,
         [id, owner.id, `users/${owner.id}/${id}/f`, f.name, f.type, i],
       );
     }
@@ -340,8 +340,8 @@ describe("GET /api/files/:id/thumbnail", () => {
     // A row for what cannot be uploaded by default: an SVG, which is never thumbnailed (a program, not pixels).
     const svg = randomUUID();
     await sql.query(
-      `INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "completedAt")
-       VALUES ($1, $2, $3, 'drawing.svg', 300, 'image/svg+xml', 'SINGLE', 300, 1, 'READY', now(), now())`,
+      `INSERT INTO "Upload" (id, "ownerId", key, name, size, "contentType", strategy, "partSize", "partCount", status, "expiresAt", "completedAt", sha256, "thumbnailNote")
+       VALUES ($1, $2, $3, 'drawing.svg', 300, 'image/svg+xml', 'SINGLE', 300, 1, 'READY', now(), now(), ${SEEDED_JOB_RESULTS})`,
       [svg, ownerId, `users/${ownerId}/${svg}/drawing.svg`],
     );
 

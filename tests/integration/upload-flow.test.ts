@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { contentDisposition } from "@/lib/content-disposition";
 import { MiB } from "@/lib/units";
 
+import { waitUntil } from "../../scripts/lib/process";
 import { ApiClient, signedInClient } from "../helpers/api-client";
 import { mp4Like, PNG_1X1 } from "../helpers/fixtures";
 import { complete, createMultipart, download, md5, reserve, sendBytes, sign, uploadFile } from "../helpers/valet-upload";
@@ -59,7 +60,8 @@ describe.each(backends.map((b) => [b.name, b] as const))("the upload flow, end t
     // Completion is idempotent.
     const again = await complete(client, upload.id);
     expect(again.status).toBe(200);
-    expect(again.body.file).toEqual(done.body.file);
+    // (The checksum job may have finished in between.)
+    expect(again.body.file).toEqual({ ...done.body.file, sha256: again.body.file.sha256 });
 
     const list = await client.json("GET", "/api/files");
     expect(list.body.files.map((f: { id: string }) => f.id)).toContain(upload.id);
@@ -68,6 +70,9 @@ describe.each(backends.map((b) => [b.name, b] as const))("the upload flow, end t
     expect(got.status).toBe(200);
     expect(sha256(got.bytes)).toBe(sha256(data));
     expect(got.headers.get("content-disposition")).toBe(contentDisposition(name));
+    // A worker streams the object from storage and records its SHA-256.
+    await waitUntil("the checksum job", async () => (await client.json("GET", `/api/files/${upload.id}`)).body.file.sha256 !== null, 30_000);
+    expect((await client.json("GET", `/api/files/${upload.id}`)).body.file.sha256).toBe(sha256(data));
     expect(await auditActions(upload.id)).toEqual(["upload.reserved", "upload.signed", "upload.signed", "upload.completed", "file.download_signed"]);
 
     const removed = await client.request(`/api/files/${upload.id}`, { method: "DELETE" });

@@ -32,17 +32,22 @@ function maxAttemptsOf(task: TaskName): number {
 }
 
 /**
- * The statement that adds one job. `key` makes it unique while queued: adding a job whose key is
- * already waiting replaces that one instead of adding a second (a running one is left alone and a
- * new one queued, as graphile-worker does).
+ * The call that adds one job, as an SQL expression (its values may be columns of a query). `key`
+ * makes it unique while queued: adding a job whose key is already waiting replaces that one
+ * instead of adding a second (a running one is left alone and a new one queued, as
+ * graphile-worker does). Max attempts are the task's (queue.ts TASKS).
  */
-export function addJobSql(task: TaskName, payload: Record<string, unknown>, key: string): Prisma.Sql {
-  return Prisma.sql`SELECT (graphile_worker.add_job(${task}::text, ${JSON.stringify(payload)}::json, max_attempts := ${maxAttemptsOf(task)}::int, job_key := ${key}::text)).id`;
+export function addJobSql(task: Prisma.Sql, payload: Prisma.Sql, key: Prisma.Sql): Prisma.Sql {
+  const attempts = Prisma.join(
+    TASK_NAMES.map((name) => Prisma.sql`WHEN ${name}::text THEN ${maxAttemptsOf(name)}::int`),
+    " ",
+  );
+  return Prisma.sql`graphile_worker.add_job(${task}, ${payload}, max_attempts := (CASE ${task} ${attempts} END), job_key := ${key})`;
 }
 
 /** Adds a job in the transaction of the change that calls for it. */
 export async function addJob(tx: Tx, task: TaskName, payload: Record<string, unknown>, key: string): Promise<void> {
-  await tx.$queryRaw(addJobSql(task, payload, key));
+  await tx.$queryRaw(Prisma.sql`SELECT (${addJobSql(Prisma.sql`${task}::text`, Prisma.sql`${JSON.stringify(payload)}::json`, Prisma.sql`${key}::text`)}).id`);
 }
 
 /** The jobs a READY upload gets: its checksum, and a thumbnail if it is a picture we decode. */

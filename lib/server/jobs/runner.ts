@@ -97,9 +97,9 @@ export async function startJobWorker(options: { concurrency: number; handleSigna
     }
     try {
       await pool.query(
-        `INSERT INTO "JobRun" ("jobId", task, ok, attempt, "maxAttempts", "queuedAt", "startedAt", "finishedAt", error, "workerId")
-         VALUES ($1, $2, $3, $4, $5, $6 AT TIME ZONE 'UTC', $7 AT TIME ZONE 'UTC', ${UTC_NOW}, $8, $9)`,
-        [job.id, job.task_identifier, error === null, job.attempts, job.max_attempts, job.created_at, new Date(startedAt), message, workerId],
+        `INSERT INTO "JobRun" ("jobId", task, key, ok, attempt, "maxAttempts", "queuedAt", "startedAt", "finishedAt", error, "workerId")
+         VALUES ($1, $2, $3, $4, $5, $6, $7 AT TIME ZONE 'UTC', $8 AT TIME ZONE 'UTC', ${UTC_NOW}, $9, $10)`,
+        [job.id, job.task_identifier, job.key, error === null, job.attempts, job.max_attempts, job.created_at, new Date(startedAt), message, workerId],
       );
     } catch (failure) {
       logger().warn({ err: failure }, `jobs: could not record the run of job #${job.id}`);

@@ -43,6 +43,7 @@ CREATE TABLE "JobRun" (
     "id" BIGSERIAL NOT NULL,
     "jobId" BIGINT NOT NULL,
     "task" TEXT NOT NULL,
+    "key" TEXT,
     "ok" BOOLEAN NOT NULL,
     "attempt" INTEGER NOT NULL,
     "maxAttempts" INTEGER NOT NULL,
