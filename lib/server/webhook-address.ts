@@ -102,10 +102,16 @@ export async function resolveWebhookTarget(raw: string, options: { allowPrivate:
       const why = addressRefusal(address);
       if (why) {
         throw refused(
-          `${hostname} resolves to ${address}, ${why}. Webhooks go only to public internet addresses (set WEBHOOK_ALLOW_PRIVATE=true to allow private ones).`,
+          // The address itself is not repeated: the answer would map internal DNS for whoever asks.
+          `${hostname} resolves to ${addressIsLiteral(hostname) ? why : "an address that is not public"}. Webhooks go only to public internet addresses (set WEBHOOK_ALLOW_PRIVATE=true to allow private ones).`,
         );
       }
     }
   }
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+}
+
+/** The host is an IP address written out (nothing is learnt by naming what it is). */
+function addressIsLiteral(hostname: string): boolean {
+  return ipaddr.isValid(hostname.replace(/^\[|\]$/g, ""));
 }

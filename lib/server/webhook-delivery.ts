@@ -14,7 +14,7 @@ import { decryptWebhookSecret, signWebhook } from "./webhook-crypto";
 // a failed one throws, so graphile-worker tries again after e^attempt seconds, until the job's
 // last attempt, which marks the delivery FAILED (dead: only an admin's redeliver sends it again).
 
-/** Enough of an error page to say what went wrong; the rest is not read. */
+/** At most this much of an answer is read (and none of it kept). */
 const MAX_RESPONSE_BYTES = 4 * 1024;
 /** Kept on the row, so that the delivery log stays readable. */
 const MAX_ERROR_CHARS = 500;
@@ -103,24 +103,20 @@ export async function postWebhook(target: WebhookTarget, headers: Record<string,
       request.on("error", reject);
       request.end(body);
     });
-    const chunks: Buffer[] = [];
+    // The answer is read (a little of it) only so the exchange ends cleanly.
     let read = 0;
     for await (const chunk of response) {
-      chunks.push(chunk as Buffer);
       read += (chunk as Buffer).length;
       if (read >= MAX_RESPONSE_BYTES) break;
     }
     response.destroy();
     const status = response.statusCode ?? 0;
     if (status >= 200 && status < 300) return { status, error: null };
-    const text = Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString("utf8").replace(/\s+/g, " ").trim().slice(0, 200);
-    if (status >= 300 && status < 400) {
-      return {
-        status,
-        error: `The endpoint answered ${status} (a redirect to ${response.headers.location ?? "nowhere"}); Valet does not follow redirects. Register the final URL.`,
-      };
-    }
-    return { status, error: `The endpoint answered ${status}${text ? `: ${text}` : "."}` };
+    // What the receiver said is not kept: its error pages may carry its own secrets, and the
+    // delivery log, the Jobs console and the server log would repeat them.
+    if (status >= 300 && status < 400)
+      return { status, error: `The endpoint answered ${status} (a redirect); Valet does not follow redirects. Register the final URL.` };
+    return { status, error: `The endpoint answered ${status}.` };
   } catch (error) {
     if (signal.aborted) return { status: null, error: `No answer within ${timeoutMs / 1000} s (WEBHOOK_TIMEOUT_SECONDS).` };
     const code = (error as { code?: string }).code;

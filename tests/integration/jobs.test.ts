@@ -120,6 +120,24 @@ describe("checksum and thumbnail jobs", () => {
     expect(await thumbnailNote(notes.id)).toBeNull();
   });
 
+  it("bounds the memory a decode takes, not only the pixels: a small AVIF that would need too much gets a note", async () => {
+    const { client } = await signedInClient(APP_URL);
+    // 13 million RGBA pixels (under the pixel limit) in a few hundred bytes; libheif would need ~800 MiB for them.
+    const bomb = await sharp({ create: { width: 3600, height: 3600, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } })
+      .avif({ quality: 1, effort: 0 })
+      .toBuffer();
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const { file } = await uploadFile(client, bomb, { name: "bomb.avif", type: "image/avif" });
+    const note = await waitFor("the note", () => thumbnailNote(file.id));
+    expect(note).toMatch(/decoding this HEIF would take about .* of memory, more than the 191 MiB Valet allows/);
+    // The same pixels as a PNG take a quarter of that: that one is decoded.
+    const png = await sharp({ create: { width: 3600, height: 3600, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
+    const { file: fine } = await uploadFile(client, png, { name: "fine.png", type: "image/png" });
+    expect(await waitForFile(client, fine.id, (f) => f.thumbnail)).toMatchObject({ thumbnail: true });
+  });
+
   it("deletes the thumbnail object with the file", async () => {
     const { client } = await signedInClient(APP_URL);
     const { file } = await uploadFile(client, await gradient(400, 300, "png"), { name: "gone.png", type: "image/png" });

@@ -209,7 +209,7 @@ describe("webhooks", () => {
       const rows = await deliveryRows(endpoint.id, "file.deleted", file.id);
       return rows[0]?.status === "FAILED" ? rows : undefined;
     }, 60_000);
-    expect(dead).toMatchObject({ attempts: 3, lastStatus: 500, lastError: expect.stringMatching(/answered 500: receiver is broken/) });
+    expect(dead).toMatchObject({ attempts: 3, lastStatus: 500, lastError: "The endpoint answered 500." });
     const tries = receiver.received.filter((r) => r.headers["webhook-id"] === dead!.id);
     expect(tries).toHaveLength(3);
     // The same body every time, each attempt signed anew (and verifiable).
@@ -329,7 +329,7 @@ describe("webhooks with WEBHOOK_ALLOW_PRIVATE=false (the real guard, in this pro
     // An https URL whose name resolves to loopback (as a rebinding name would, after registration).
     const port = new URL(receiver.url).port;
     expect((await admin.json("PATCH", `/api/admin/webhooks/${endpoint.id}`, { url: `https://localhost:${port}/hook` })).status).toBe(200);
-    await expect(deliverWebhook({ deliveryId: id }, job(2))).rejects.toThrow(/localhost resolves to (127\.0\.0\.1|::1), a loopback address/);
+    await expect(deliverWebhook({ deliveryId: id }, job(2))).rejects.toThrow(/localhost resolves to an address that is not public/);
     row = (await sql.query(`SELECT status, attempts, "lastError" FROM "WebhookDelivery" WHERE id = $1`, [id])).rows[0];
     expect(row).toMatchObject({ status: "PENDING", attempts: 2, lastError: expect.stringMatching(/loopback address/) });
     await expect(deliverWebhook({ deliveryId: id }, job(3))).rejects.toThrow();

@@ -47,7 +47,9 @@ export async function jobsOverview(actor: Actor): Promise<AdminJobsDto> {
       FROM graphile_worker.jobs j GROUP BY j.task_identifier`,
     db().$queryRaw<DeadJobRow[]>`
       SELECT j.id, j.task_identifier AS task, j.attempts, j.max_attempts AS "maxAttempts", j.last_error AS "lastError",
-        j.created_at AS "createdAt", j.updated_at AS "failedAt",
+        j.created_at AS "createdAt",
+        -- When its last attempt ended (graphile-worker's updated_at does not move on failure).
+        coalesce((SELECT max(r."finishedAt") AT TIME ZONE 'UTC' FROM "JobRun" r WHERE r."jobId" = j.id), j.updated_at) AS "failedAt",
         u.id::text AS "uploadId", u.name AS "uploadName", u.status::text AS "uploadStatus", d.event AS "webhookEvent"
       FROM graphile_worker.jobs j
       -- The public view leaves the payload out; only the private table has it.
@@ -123,10 +125,18 @@ export async function retryDeadJob(args: { actor: Actor; jobId: string; meta: Re
   // (reschedule_jobs and complete_jobs return private rows, with a task id rather than its name.)
   // Only a job that is still dead (and held by no worker) is rescheduled: two admins pressing
   // Retry at once reschedule it once, and the second is told it is no longer dead.
+  // A webhook job sends only a PENDING delivery: its delivery, marked FAILED when the job died, is
+  // made PENDING again in the same statement (as Redeliver does), or the retry would send nothing.
   const rows = await db().$queryRaw<Array<{ id: bigint; task: string }>>`
-    WITH target AS (SELECT j.id, j.task_identifier FROM graphile_worker.jobs j WHERE j.id = ${jobId}::bigint AND ${DEAD})
-    SELECT t.id, t.task_identifier AS task
-    FROM graphile_worker.reschedule_jobs(ARRAY(SELECT id FROM target), run_at := now(), attempts := 0) r JOIN target t ON t.id = r.id`;
+    WITH target AS (SELECT j.id, j.task_identifier FROM graphile_worker.jobs j WHERE j.id = ${jobId}::bigint AND ${DEAD}),
+    rescheduled AS (SELECT r.id FROM graphile_worker.reschedule_jobs(ARRAY(SELECT id FROM target), run_at := now(), attempts := 0) r),
+    revived AS (
+      UPDATE "WebhookDelivery" d SET status = 'PENDING'
+      FROM graphile_worker._private_jobs p
+      WHERE p.id IN (SELECT id FROM rescheduled) AND d.id::text = p.payload->>'deliveryId' AND d.status = 'FAILED'
+      RETURNING d.id
+    )
+    SELECT t.id, t.task_identifier AS task FROM rescheduled r JOIN target t ON t.id = r.id`;
   const [job] = rows;
   if (!job) throw await notDeadError(jobId);
   await recordAudit(db(), { action: "job.retried", actorUserId: args.actor.id, detail: { jobId, task: job.task } }, args.meta);

@@ -2,7 +2,7 @@ import "server-only";
 
 import { createHash } from "node:crypto";
 import type { JobHelpers } from "graphile-worker";
-import sharp from "sharp";
+import sharp, { type Metadata } from "sharp";
 
 import type { Upload } from "@/generated/prisma/client";
 import { formatBytes, formatCount } from "@/lib/format";
@@ -104,8 +104,11 @@ async function thumbnail(payload: unknown): Promise<void> {
   try {
     const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     const pixels = (meta.width ?? 0) * (meta.pageHeight ?? meta.height ?? 0);
+    const memory = decodeMemory(meta, pixels);
     if (pixels > maxPixels) {
       note = `No thumbnail: the image has ${formatCount(pixels)} pixels, more than the ${formatCount(maxPixels)} Valet decodes.`;
+    } else if (memory > maxPixels * DECODE_BYTES_PER_PIXEL) {
+      note = `No thumbnail: decoding this ${meta.format?.toUpperCase() ?? "image"} would take about ${formatBytes(memory)} of memory, more than the ${formatBytes(maxPixels * DECODE_BYTES_PER_PIXEL)} Valet allows.`;
     } else {
       webp = await sharp(bytes, { limitInputPixels: maxPixels, pages: 1 })
         .rotate()
@@ -125,6 +128,21 @@ async function thumbnail(payload: unknown): Promise<void> {
   });
   // Deleted while the thumbnail was being made: it goes too.
   if (moved.count === 0 && !(await db().upload.findFirst({ where: { id: upload.id, status: "READY" } }))) await storage().deleteObject(key);
+}
+
+/** The memory budget of one decode: THUMBNAIL_MAX_PIXELS pixels of 8-bit RGBA. */
+const DECODE_BYTES_PER_PIXEL = 4;
+/**
+ * libheif decodes AVIF only at full size, into buffers of its own that libvips then copies:
+ * measured ~4× the image's own bytes (a 1.7 KB 7071² 12-bit RGBA AVIF peaked at 1.1 GiB).
+ */
+const HEIF_DECODE_OVERHEAD = 4;
+
+/** What decoding the image would take: its pixels at their channels and sample size, with the decoder's overhead. */
+function decodeMemory(meta: Metadata, pixels: number): number {
+  const bitsPerSample = meta.bitsPerSample ?? (meta.depth === "ushort" || meta.depth === "short" ? 16 : 8);
+  const bytes = pixels * (meta.channels ?? 4) * (bitsPerSample > 8 ? 2 : 1);
+  return meta.format === "heif" ? bytes * HEIF_DECODE_OVERHEAD : bytes;
 }
 
 /** Why an image gets no thumbnail; final (a retry would decide the same). */
