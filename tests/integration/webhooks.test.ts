@@ -197,27 +197,32 @@ describe("webhooks", () => {
     expect(await deliveryRows(endpoint.id, "upload.rejected", upload.id)).toHaveLength(1);
   });
 
-  it("retries a failing endpoint WEBHOOK_MAX_ATTEMPTS (3) times, then marks the delivery dead; redeliver sends it again", async () => {
-    const { client: admin } = await adminClient();
+  /** A file.deleted delivery to a receiver that answers 500 until it is dead (every attempt used). */
+  async function deadDelivery(admin: ApiClient) {
     const { receiver, endpoint } = await register(admin, ["file.deleted"]);
     receiver.answer = 500;
     const { client } = await signedInClient(APP_URL);
     const { file } = await uploadFile(client, Buffer.from(`doomed ${Math.random()}`), { name: "doomed.txt", type: "text/plain" });
     expect((await client.json("DELETE", `/api/files/${file.id}`)).status).toBe(204);
-
     const [dead] = await eventually(async () => {
       const rows = await deliveryRows(endpoint.id, "file.deleted", file.id);
       return rows[0]?.status === "FAILED" ? rows : undefined;
     }, 60_000);
+    return { receiver, endpoint, file, dead: dead! };
+  }
+
+  it("retries a failing endpoint WEBHOOK_MAX_ATTEMPTS (3) times, then marks the delivery dead; redeliver sends it again", async () => {
+    const { client: admin } = await adminClient();
+    const { receiver, endpoint, file, dead } = await deadDelivery(admin);
     expect(dead).toMatchObject({ attempts: 3, lastStatus: 500, lastError: "The endpoint answered 500." });
-    const tries = receiver.received.filter((r) => r.headers["webhook-id"] === dead!.id);
+    const tries = receiver.received.filter((r) => r.headers["webhook-id"] === dead.id);
     expect(tries).toHaveLength(3);
     // The same body every time, each attempt signed anew (and verifiable).
     expect(new Set(tries.map((t) => t.body)).size).toBe(1);
     expect(tries.every((t) => t.payload !== null)).toBe(true);
 
     const log = await admin.json("GET", `/api/admin/webhooks/${endpoint.id}/deliveries`);
-    expect(log.body.deliveries.find((d: { id: string }) => d.id === dead!.id)).toMatchObject({
+    expect(log.body.deliveries.find((d: { id: string }) => d.id === dead.id)).toMatchObject({
       status: "FAILED",
       attempts: 3,
       lastStatus: 500,
@@ -227,16 +232,16 @@ describe("webhooks", () => {
     expect(listed.body.endpoints.find((e: { id: string }) => e.id === endpoint.id).lastDelivery).toMatchObject({ status: "FAILED", lastStatus: 500 });
 
     receiver.answer = 200;
-    const redelivered = await admin.json("POST", `/api/admin/webhook-deliveries/${dead!.id}/redeliver`);
+    const redelivered = await admin.json("POST", `/api/admin/webhook-deliveries/${dead.id}/redeliver`);
     expect(redelivered.status).toBe(202);
-    expect(redelivered.body.delivery).toMatchObject({ id: dead!.id, status: "PENDING" });
+    expect(redelivered.body.delivery).toMatchObject({ id: dead.id, status: "PENDING" });
     const [done] = await eventually(async () => {
       const rows = await deliveryRows(endpoint.id, "file.deleted", file.id);
       return rows[0]?.status === "DELIVERED" ? rows : undefined;
     });
     expect(done).toMatchObject({ attempts: 1, lastStatus: 200, lastError: null });
-    expect(receiver.received.filter((r) => r.headers["webhook-id"] === dead!.id)).toHaveLength(4);
-    const audit = await sql.query(`SELECT action FROM "AuditEvent" WHERE action = 'webhook.redelivered' AND detail->>'deliveryId' = $1`, [dead!.id]);
+    expect(receiver.received.filter((r) => r.headers["webhook-id"] === dead.id)).toHaveLength(4);
+    const audit = await sql.query(`SELECT action FROM "AuditEvent" WHERE action = 'webhook.redelivered' AND detail->>'deliveryId' = $1`, [dead.id]);
     expect(audit.rows).toHaveLength(1);
   }, 120_000);
 
@@ -275,6 +280,23 @@ describe("webhooks", () => {
     const { rows } = await sql.query(`SELECT action FROM "AuditEvent" WHERE detail->>'endpointId' = $1 ORDER BY id`, [endpoint.id]);
     expect(rows.map((r: { action: string }) => r.action)).toEqual(["webhook.created", "webhook.updated", "webhook.secret_rotated", "webhook.deleted"]);
   });
+
+  it("Retry of the dead webhook job in the Jobs console sends the delivery again (as Redeliver does)", async () => {
+    const { client: admin } = await adminClient();
+    const { receiver, endpoint, file, dead } = await deadDelivery(admin);
+    const { rows } = await sql.query<{ id: string }>(
+      `SELECT j.id::text AS id FROM graphile_worker.jobs j JOIN graphile_worker._private_jobs p ON p.id = j.id WHERE p.payload->>'deliveryId' = $1`,
+      [dead.id],
+    );
+    receiver.answer = 200;
+    expect((await admin.json("POST", `/api/admin/jobs/${rows[0]!.id}/retry`)).status).toBe(200);
+    const [done] = await eventually(async () => {
+      const delivered = await deliveryRows(endpoint.id, "file.deleted", file.id);
+      return delivered[0]?.status === "DELIVERED" ? delivered : undefined;
+    });
+    expect(done).toMatchObject({ lastStatus: 200, lastError: null });
+    expect(receiver.received.filter((r) => r.headers["webhook-id"] === dead.id)).toHaveLength(4);
+  }, 90_000);
 });
 
 describe("webhooks with WEBHOOK_ALLOW_PRIVATE=false (the real guard, in this process)", () => {
