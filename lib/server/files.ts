@@ -194,18 +194,20 @@ const NO_THUMBNAIL = "This file has no thumbnail (yet).";
 // GET /api/files/:id/thumbnail — what a list's <img> loads: the WebP a worker made (jobs/tasks.ts).
 export async function createThumbnailUrl(args: { user: Actor; fileId: string; meta: RequestMeta }): Promise<string> {
   assertScope(args.user, "files:read");
-  const file = await getOwnedFileOrThrow(args.user, args.fileId);
-  const url = await presignThumbnail(file);
-  await recordAudit(db(), { action: "file.thumbnail_signed", actorUserId: args.user.id, uploadId: file.id, key: file.thumbnailKey! }, args.meta);
-  return url;
+  return signThumbnailFor(args.user, await getOwnedFileOrThrow(args.user, args.fileId), args.meta);
 }
 
 // GET /api/admin/files/:id/thumbnail — anyone's READY file; a quarantined one shows nothing.
 export async function adminThumbnailUrl(args: { actor: Actor; fileId: string; meta: RequestMeta }): Promise<string> {
   assertAdmin(args.actor);
   const file = await foundOr404(args.fileId, (id) => db().upload.findFirst({ where: { id, status: "READY" } }), NO_SUCH_FILE);
+  return signThumbnailFor(args.actor, file, args.meta);
+}
+
+/** The thumbnail URL, audited as signed for this actor. */
+async function signThumbnailFor(actor: Actor, file: Upload, meta: RequestMeta): Promise<string> {
   const url = await presignThumbnail(file);
-  await recordAudit(db(), { action: "file.thumbnail_signed", actorUserId: args.actor.id, uploadId: file.id, key: file.thumbnailKey! }, args.meta);
+  await recordAudit(db(), { action: "file.thumbnail_signed", actorUserId: actor.id, uploadId: file.id, key: file.thumbnailKey! }, meta);
   return url;
 }
 
