@@ -231,7 +231,9 @@ describe("admin Jobs API", () => {
       const res = await admin.json<AdminJobsDto>("GET", "/api/admin/jobs");
       expect(res.status).toBe(200);
       const dead = deadOf(res.body);
-      return dead.has(first) && dead.has(second) ? res.body : null;
+      // (The counts and the list are read side by side: wait until both have seen the second death.)
+      const deadCount = res.body.queues.find((q) => q.task === "checksum")?.dead ?? 0;
+      return dead.has(first) && dead.has(second) && deadCount >= 2 ? res.body : null;
     });
     const job = deadOf(overview).get(first)!;
     expect(job).toMatchObject({ task: "checksum", attempts: 1, maxAttempts: 1, file: { id: file.id, name: "lost.txt", status: "READY" } });
