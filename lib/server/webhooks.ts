@@ -12,7 +12,7 @@ import { recordAudit, type RequestMeta } from "./audit";
 import { cursorTime, decodeCursor, encodeCursor } from "./cursor";
 import { db, type Tx } from "./db";
 import { env } from "./env";
-import { addJob } from "./jobs/queue";
+import { addJob, addJobSql } from "./jobs/queue";
 import { resolveWebhookTarget } from "./webhook-address";
 import { encryptWebhookSecret, generateWebhookSecret } from "./webhook-crypto";
 
@@ -49,8 +49,7 @@ export async function enqueueEvent(tx: Tx, event: WebhookEvent, data: Record<str
       WHERE e."disabledAt" IS NULL AND ${event} = ANY(e.events)
       RETURNING id
     )
-    SELECT count(graphile_worker.add_job('webhook', json_build_object('deliveryId', delivery.id), max_attempts := ${env().WEBHOOK_MAX_ATTEMPTS}::int,
-      job_key := 'webhook:' || delivery.id::text)) AS queued
+    SELECT count(${addJobSql(Prisma.sql`'webhook'::text`, Prisma.sql`json_build_object('deliveryId', delivery.id)`, Prisma.sql`'webhook:' || delivery.id::text`)}) AS queued
     FROM delivery`);
 }
 

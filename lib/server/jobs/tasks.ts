@@ -153,5 +153,5 @@ async function noteThumbnail(uploadId: string, note: string): Promise<void> {
 export const taskHandlers: Record<TaskName, Handler> = {
   checksum,
   thumbnail,
-  webhook: (payload, helpers) => deliverWebhook(payload, helpers),
+  webhook: deliverWebhook,
 };
